@@ -1,0 +1,6 @@
+if(LOOPFS_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_compile_options(${_san})
+  add_link_options(${_san})
+  add_compile_definitions(LOOPFS_SANITIZED=1)
+endif()

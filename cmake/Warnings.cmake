@@ -1,0 +1,14 @@
+# One warning set for all project targets; third-party headers are included as
+# system headers so their warnings do not fail our build.
+set(LOOPFS_WARNINGS -Wall -Wextra -Wshadow=local -Wnon-virtual-dtor -Wformat=2
+    -Wimplicit-fallthrough -Wno-unused-parameter)
+if(LOOPFS_WERROR)
+  list(APPEND LOOPFS_WARNINGS -Werror)
+endif()
+
+# loopfs_target_defaults(<target>): warnings for code we write.
+function(loopfs_target_defaults target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:${LOOPFS_WARNINGS}>
+    $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Wno-unused-parameter $<$<BOOL:${LOOPFS_WERROR}>:-Werror>>)
+endfunction()
