@@ -47,9 +47,11 @@ CallHeaderStatus DecodeCallHeader(std::span<const uint8_t> record, CallHeader* o
     ~Closer() { xdr_destroy(x); }
   } closer{&xdr};
 
+  // Enumerations are read as plain integers: a hostile value outside the
+  // enum's range must not be loaded into a C++ enum (undefined behaviour).
   u_int xid = 0;
-  onc_msg_type mtype{};
-  if (!xdr_u_int(&xdr, &xid) || !xdr_onc_msg_type(&xdr, &mtype)) {
+  u_int mtype = 0;
+  if (!xdr_u_int(&xdr, &xid) || !xdr_u_int(&xdr, &mtype)) {
     return CallHeaderStatus::kUndecodable;
   }
   out->info.xid = xid;
@@ -59,31 +61,31 @@ CallHeaderStatus DecodeCallHeader(std::span<const uint8_t> record, CallHeader* o
   if (!xdr_u_int(&xdr, &rpcvers)) return CallHeaderStatus::kUndecodable;
   if (rpcvers != 2) return CallHeaderStatus::kRpcMismatch;
 
-  char cred_body[kMaxAuthBody];
-  char verf_body[kMaxAuthBody];
-  onc_call_body call{};
-  call.rpcvers = rpcvers;
-  call.cred.body.body_val = cred_body;
-  call.verf.body.body_val = verf_body;
-  if (!xdr_u_int(&xdr, &call.prog) || !xdr_u_int(&xdr, &call.vers) ||
-      !xdr_u_int(&xdr, &call.proc)) {
+  if (!xdr_u_int(&xdr, &out->info.prog) || !xdr_u_int(&xdr, &out->info.vers) ||
+      !xdr_u_int(&xdr, &out->info.proc)) {
     return CallHeaderStatus::kUndecodable;
   }
-  out->info.prog = call.prog;
-  out->info.vers = call.vers;
-  out->info.proc = call.proc;
-  // A credential longer than 400 bytes fails here too: it is a bad credential.
-  if (!xdr_onc_opaque_auth(&xdr, &call.cred)) return CallHeaderStatus::kBadCred;
-  if (!xdr_onc_opaque_auth(&xdr, &call.verf)) return CallHeaderStatus::kBadCred;
+  // opaque_auth cred, verf: flavor and body<400>.  A body over 400 bytes
+  // fails to decode: a bad credential.
+  char cred_body[kMaxAuthBody];
+  char verf_body[kMaxAuthBody];
+  char* cred_ptr = cred_body;
+  char* verf_ptr = verf_body;
+  u_int cred_flavor = 0, cred_len = 0, verf_flavor = 0, verf_len = 0;
+  if (!xdr_u_int(&xdr, &cred_flavor) ||
+      !xdr_bytes(&xdr, &cred_ptr, &cred_len, kMaxAuthBody) ||
+      !xdr_u_int(&xdr, &verf_flavor) || !xdr_bytes(&xdr, &verf_ptr, &verf_len, kMaxAuthBody)) {
+    return CallHeaderStatus::kBadCred;
+  }
   out->args_offset = xdr_getpos(&xdr);
 
-  switch (call.cred.flavor) {
+  switch (cred_flavor) {
     case ONC_AUTH_NONE:
       out->info.flavor = AuthFlavor::kNone;
       break;
     case ONC_AUTH_SYS:
       out->info.flavor = AuthFlavor::kSys;
-      if (!DecodeAuthSys(reinterpret_cast<const uint8_t*>(cred_body), call.cred.body.body_len,
+      if (!DecodeAuthSys(reinterpret_cast<const uint8_t*>(cred_body), cred_len,
                          &out->info.sys)) {
         return CallHeaderStatus::kBadCred;
       }

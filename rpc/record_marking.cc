@@ -6,6 +6,7 @@
 namespace loopfs::rpc {
 
 size_t RecordReader::Feed(std::span<const uint8_t> data) {
+  DropDirect();
   size_t used = 0;
   while (used < data.size() && state_ == State::kOk) {
     if (!in_fragment_) {
@@ -60,17 +61,27 @@ bool RecordReader::TakeRecord(ByteBuffer* record) {
 }
 
 std::span<uint8_t> RecordReader::DirectSpan(size_t min_size) {
+  DropDirect();
   if (state_ != State::kOk || !in_fragment_ || fragment_left_ < min_size) return {};
   size_t old = current_.size();
   current_.resize(old + fragment_left_);  // capacity was reserved at the header
+  direct_open_ = fragment_left_;
   return {current_.data() + old, fragment_left_};
 }
 
 void RecordReader::CommitDirect(size_t n) {
-  // DirectSpan() grew current_ by fragment_left_; give back what was not read.
-  current_.resize(current_.size() - (fragment_left_ - n));
+  if (n > direct_open_) n = direct_open_;
+  // DirectSpan() grew current_ by the whole rest; give back what was not read.
+  current_.resize(current_.size() - (direct_open_ - n));
+  direct_open_ = 0;
   fragment_left_ -= static_cast<uint32_t>(n);
   if (fragment_left_ == 0) FinishFragment();
+}
+
+void RecordReader::DropDirect() {
+  if (direct_open_ == 0) return;
+  current_.resize(current_.size() - direct_open_);
+  direct_open_ = 0;
 }
 
 }  // namespace loopfs::rpc

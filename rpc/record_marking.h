@@ -36,7 +36,8 @@ class RecordReader {
   // Where the transport may read the rest of the current fragment directly,
   // skipping a copy: non-empty only while a fragment body of at least
   // min_size bytes is outstanding.  After reading n bytes there, call
-  // CommitDirect(n).
+  // CommitDirect(n).  A span not committed is withdrawn by the next Feed()
+  // or DirectSpan().
   std::span<uint8_t> DirectSpan(size_t min_size);
   void CommitDirect(size_t n);
 
@@ -48,6 +49,7 @@ class RecordReader {
 
  private:
   void FinishFragment();
+  void DropDirect();
 
   size_t max_record_;
   State state_ = State::kOk;
@@ -57,6 +59,7 @@ class RecordReader {
   uint32_t fragment_left_ = 0;  // body bytes of the current fragment still to come
   bool in_fragment_ = false;
   bool last_fragment_ = false;
+  size_t direct_open_ = 0;      // bytes DirectSpan() added to current_, not yet committed
   ByteBuffer current_;
   std::vector<ByteBuffer> complete_;
   size_t complete_head_ = 0;
