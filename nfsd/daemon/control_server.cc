@@ -90,6 +90,7 @@ bool ControlServer::Start(const std::string& path, std::string* error) {
   mode_t old = umask(0077);  // the socket is born 0600: root only
   int rc = bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   umask(old);
+  if (rc == 0) chmod(path.c_str(), 0600);
   if (rc != 0 || listen(listen_fd_, 16) != 0) {
     *error = fmt::format("cannot create control socket {}: {}", path, std::strerror(errno));
     close(listen_fd_);

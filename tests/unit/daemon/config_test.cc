@@ -58,7 +58,7 @@ layers = [ { type = "posix", root = "/srv/data" } ]
   ASSERT_EQ(c.exports[0].layers.size(), 1u);
   EXPECT_EQ(c.exports[0].layers[0].type(), "posix");
   EXPECT_EQ(*c.exports[0].layers[0].Find("root"), "/srv/data");
-  EXPECT_EQ(c.exports[0].origin, path_ + ":8");
+  EXPECT_EQ(c.exports[0].origin, path_ + ":7");  // the [[export]] line
 }
 
 TEST_F(ConfigTest, LayerStackTopFirstWithScalarValues) {
