@@ -128,3 +128,16 @@ TEST(ExportArgument, ParsesPathAndDir) {
 
 }  // namespace
 }  // namespace loopfs::daemon
+
+namespace loopfs::daemon {
+namespace {
+
+TEST(ShippedExample, ExamplesLoopfsTomlParses) {
+  DaemonConfig c;
+  LoadConfigFile(LOOPFS_SOURCE_DIR "/examples/loopfs.toml", &c);
+  ASSERT_EQ(c.exports.size(), 2u);
+  EXPECT_EQ(c.exports[1].path, "/public");
+}
+
+}  // namespace
+}  // namespace loopfs::daemon
