@@ -102,7 +102,10 @@ class Program {
   // Serves one call.  args decodes the arguments; result encodes the result
   // body.  Runs on a worker thread, concurrently with other calls; must not
   // throw.  result supports xdr_inline() of any size (it grows), which is how
-  // READ places file data straight into the reply.
+  // READ places file data straight into the reply.  The result body ends at
+  // xdr_getpos(result) when Dispatch returns: READ reserves room for a full
+  // count, then xdr_setpos()es back to write its header and forward to just
+  // after the data it actually read.
   virtual DispatchStatus Dispatch(const CallInfo& call, XDR* args, XDR* result) = 0;
 };
 
