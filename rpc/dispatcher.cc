@@ -94,6 +94,9 @@ bool Dispatcher::Handle(std::span<const uint8_t> record, const Peer& peer, ByteB
   bool send = true;
   switch (status) {
     case DispatchStatus::kSuccess:
+      // The body ends at the stream's position: READ reserves room for the
+      // full count and moves back after a short read (rpc/program.h).
+      reply->resize(kAcceptedHeaderEnd + xdr_getpos(result.xdr()));
       WriteAcceptedHeader(call.xid, AcceptStat::kSuccess, reply);
       break;
     case DispatchStatus::kAuthTooWeak:

@@ -68,6 +68,12 @@ TEST_F(DispatcherTest, SuccessCarriesTheResultAndXid) {
   EXPECT_EQ(program_.last_uid, 1000u);
 }
 
+TEST_F(DispatcherTest, BodyEndsAtTheStreamPositionNotTheHighWaterMark) {
+  ParsedReply r = Call(Spec(7));
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.body, U32(0xabcd));
+}
+
 TEST_F(DispatcherTest, ProgUnavail) {
   CallSpec s = Spec(0);
   s.prog = 123456;

@@ -2,7 +2,8 @@
 // u_int (idempotent), 2 counts executions and returns the count
 // (non-idempotent, so it goes through the DRC), 3 fails with SYSTEM_ERR,
 // 4 asks for a drop, 5 refuses as AUTH_TOOWEAK, 6 sleeps for the given
-// milliseconds then echoes.
+// milliseconds then echoes, 7 reserves 64 bytes, writes one u_int and moves
+// back (the body must end at the stream position, as a short READ does).
 #pragma once
 
 #include <atomic>
@@ -23,7 +24,7 @@ class FakeProgram : public Program {
   uint32_t high_version() const override { return 4; }
   bool HasVersion(uint32_t v) const override { return v == 2 || v == 4; }
   std::string_view ProcName(uint32_t, uint32_t proc) const override {
-    return proc <= 6 ? "P" : "";
+    return proc <= 7 ? "P" : "";
   }
   bool IsNonIdempotent(uint32_t, uint32_t proc) const override { return proc == 2; }
 
@@ -49,6 +50,12 @@ class FakeProgram : public Program {
         return DispatchStatus::kDrop;
       case 5:
         return DispatchStatus::kAuthTooWeak;
+      case 7: {
+        if (xdr_inline(result, 64) == nullptr) return DispatchStatus::kSystemErr;
+        u_int v = 0xabcd;
+        return xdr_setpos(result, 0) && xdr_u_int(result, &v) ? DispatchStatus::kSuccess
+                                                              : DispatchStatus::kSystemErr;
+      }
       default:
         return DispatchStatus::kProcUnavail;
     }
