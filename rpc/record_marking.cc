@@ -5,6 +5,10 @@
 
 namespace loopfs::rpc {
 
+namespace {
+constexpr uint64_t kPooledRecordMin = 64 * 1024;
+}  // namespace
+
 size_t RecordReader::Feed(std::span<const uint8_t> data) {
   DropDirect();
   size_t used = 0;
@@ -29,6 +33,11 @@ size_t RecordReader::Feed(std::span<const uint8_t> data) {
       }
       // Reserve the whole fragment now: the body then lands in place, and a
       // record of many fragments grows once per fragment, not per read.
+      // Large records (WRITE data) come from the pool; small ones are cheap
+      // to allocate and would only tie up a large pooled buffer.
+      if (current_.capacity() == 0 && pool_ != nullptr && total >= kPooledRecordMin) {
+        current_ = pool_->Take();
+      }
       current_.reserve(total);
       in_fragment_ = true;
       if (fragment_left_ == 0) FinishFragment();

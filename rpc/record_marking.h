@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "rpc/buffer_pool.h"
 #include "rpc/byte_buffer.h"
 
 namespace loopfs::rpc {
@@ -22,7 +23,9 @@ class RecordReader {
  public:
   enum class State { kOk, kTooLarge };
 
-  explicit RecordReader(size_t max_record) : max_record_(max_record) {}
+  // pool, if given, supplies the buffers records are assembled in.
+  explicit RecordReader(size_t max_record, BufferPool* pool = nullptr)
+      : max_record_(max_record), pool_(pool) {}
 
   // Consumes bytes from the stream.  Complete records are queued for
   // TakeRecord().  Returns the number of bytes consumed: all of them, unless
@@ -52,6 +55,7 @@ class RecordReader {
   void DropDirect();
 
   size_t max_record_;
+  BufferPool* pool_;
   State state_ = State::kOk;
   uint64_t rejected_length_ = 0;
   uint8_t header_[4]{};
