@@ -18,6 +18,7 @@ test_pkgs=(
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   libnfs-utils                       # nfs-ls, nfs-cp, nfs-cat: the reference client
   rpcbind man-db procps
+  gocryptfs fuse3                    # the reference implementation of the encrypt layer's format
 )
 
 want=("${build_pkgs[@]}")
