@@ -104,7 +104,10 @@ rpc::DispatchStatus MountProgram::Dispatch(const rpc::CallInfo& call, XDR* args,
 rpc::DispatchStatus MountProgram::Mnt(const rpc::CallInfo& call, XDR* args, XDR* result) {
   DirpathArg path;
   if (!xdr_dirpath(args, &path.value)) return rpc::DispatchStatus::kGarbageArgs;
-  const std::string mount_path = path.value == nullptr ? "" : path.value;
+  // An empty path means the root: libnfs asks for "" when a URL names a file
+  // at the top of the server (nfs://host/file), as nfs-cp users write it.
+  const std::string mount_path =
+      path.value == nullptr || path.value[0] == '\0' ? "/" : path.value;
 
   if (call.vers == 1) {
     fhstatus r{};
