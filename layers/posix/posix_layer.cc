@@ -366,8 +366,10 @@ Status PosixLayer::Access(const RequestContext& ctx, const NodeHandle& fh, uint3
   CredentialScope as_caller(ctx.cred);
   if (!as_caller.ok()) return Nfsstat3::kServerfault;
   auto may = [&](int mode) { return AccessAt(node.get(), mode) == 0; };
-  bool owner = ctx.cred.uid == node.st.st_uid;
-  if ((access & kAccessRead) && (may(R_OK) || (owner && S_ISREG(node.st.st_mode)))) {
+  // ACCESS answers what open(2) would allow, as on a local file system: the
+  // owner of a mode-0 file is refused here.  (READ and WRITE themselves let
+  // the owner through, CheckDataAccess, for the open-then-chmod case.)
+  if ((access & kAccessRead) && may(R_OK)) {
     res->granted |= kAccessRead;
   }
   if (dir) {
@@ -378,8 +380,7 @@ Status PosixLayer::Access(const RequestContext& ctx, const NodeHandle& fh, uint3
     }
   } else {
     if ((access & kAccessExecute) && may(X_OK)) res->granted |= kAccessExecute;
-    if (!ctx.read_only && (access & (kAccessModify | kAccessExtend)) &&
-        (may(W_OK) || (owner && S_ISREG(node.st.st_mode)))) {
+    if (!ctx.read_only && (access & (kAccessModify | kAccessExtend)) && may(W_OK)) {
       res->granted |= access & (kAccessModify | kAccessExtend);
     }
   }
@@ -421,9 +422,11 @@ Status PosixLayer::FsInfo(const RequestContext& ctx, const NodeHandle& fh, FsInf
   Status s = Resolve(fh, &node);
   if (!s.ok()) return s;
   res->attr = ToAttr(node.st);
-  long bits = fpathconf(node.get(), _PC_FILESIZEBITS);
-  res->maxfilesize = (bits <= 0 || bits >= 64) ? static_cast<uint64_t>(INT64_MAX)
-                                               : (uint64_t{1} << (bits - 1)) - 1;
+  // Not fpathconf(_PC_FILESIZEBITS): glibc answers 32 for file systems it
+  // does not know (tmpfs among them), and the client would then refuse
+  // writes past 2 GiB itself.  The kernel's own limit is 2^63-1; a file
+  // system with a lower one fails the write with EFBIG (NFS3ERR_FBIG).
+  res->maxfilesize = static_cast<uint64_t>(INT64_MAX);
   return Status::Ok();
 }
 

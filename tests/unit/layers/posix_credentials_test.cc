@@ -183,6 +183,12 @@ TEST_F(PosixCredentialsTest, OwnerMayTruncateAndWriteAModeZeroFile) {
   trunc.size = 0;
   EXPECT_EQ(layer_->SetAttr(bob_, f, trunc, std::nullopt, &wcc), Status(Nfsstat3::kAcces));
   EXPECT_EQ(GetAttr(f).size, 6u);
+  // But ACCESS answers as open(2) would: the kernel client asks it before a
+  // new open, and the owner of a mode-0 file must get EACCES there, as
+  // locally (found by the VM suite's posix.user_owner_mode0).
+  AccessRes ar;
+  ASSERT_TRUE(layer_->Access(alice_, f, kAccessRead | kAccessModify | kAccessExtend, &ar).ok());
+  EXPECT_EQ(ar.granted, 0u);
   // A read-only mode from CREATE still lets the creator write (cp of a
   // read-only file).
   NodeHandle ro = CreateFile(pub_, "ro", 0444, alice_);
