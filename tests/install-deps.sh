@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages loopfs builds and tests with.
 # Idempotent and non-interactive: packages already present are skipped, so a
-# second run costs one dpkg query.  Usage: tests/install-deps.sh [build|test|vm|bench]...
+# second run costs one dpkg query.  Usage: tests/install-deps.sh [build|test]...
+# (tests/vm/run-vm.sh and bench/host-bench.sh install their own extras.)
 set -euo pipefail
 
 build_pkgs=(
