@@ -12,7 +12,7 @@ if(LOOPFS_FUZZ)
     message(FATAL_ERROR "LOOPFS_FUZZ needs clang: CC=clang-14 CXX=clang++-14 cmake ...")
   endif()
   set(_fuzz -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-            -fno-omit-frame-pointer -g)
+            -fno-omit-frame-pointer -gline-tables-only -O1)
   add_compile_options(${_fuzz})
   add_link_options(-fsanitize=address,undefined)
 endif()

@@ -28,7 +28,10 @@ step "installing dependencies"
 tests/install-deps.sh build test
 
 step "building (ASan+UBSan, -Werror) in build-asan/"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# -O1 with line tables only: the sanitizers' usual setting, and it compiles
+# in about half the time of -O2 -g on this 2-core machine.
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" \
   -DLOOPFS_SANITIZE=ON -DLOOPFS_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 

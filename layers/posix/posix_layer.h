@@ -121,6 +121,7 @@ class PosixLayer final : public Layer {
                 RemoveRes* res) override;
   Status RmDir(const RequestContext& ctx, const NodeHandle& dir, std::string_view name,
                RemoveRes* res) override;
+
   Status Rename(const RequestContext& ctx, const NodeHandle& from_dir, std::string_view from_name,
                 const NodeHandle& to_dir, std::string_view to_name, RenameRes* res) override;
   Status Link(const RequestContext& ctx, const NodeHandle& fh, const NodeHandle& dir,
@@ -132,6 +133,8 @@ class PosixLayer final : public Layer {
   Status PathConf(const RequestContext& ctx, const NodeHandle& fh, PathConfRes* res) override;
 
  private:
+  Status Unlink(const RequestContext& ctx, const NodeHandle& dir, std::string_view name,
+                bool directory, RemoveRes* res);
   // A resolved handle: an fd on the inode (O_PATH, or the fd it was created
   // with) and its attributes when resolved.
   struct Node {

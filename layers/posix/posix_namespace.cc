@@ -217,30 +217,18 @@ Status CheckRemovableName(std::string_view name, NameBuf* buf) {
 
 Status PosixLayer::Remove(const RequestContext& ctx, const NodeHandle& dir, std::string_view name,
                           RemoveRes* res) {
-  Node d;
-  Status s = ResolveDir(dir, &d);
-  if (!s.ok()) return s;
-  res->dir_wcc.before = ToWccAttr(ToAttr(d.st));
-  res->dir_wcc.after = ToAttr(d.st);
-  if (ctx.read_only) return Nfsstat3::kRofs;
-  NameBuf buf;
-  s = CheckRemovableName(name, &buf);
-  if (!s.ok()) return s;
-  CredentialScope as_caller(ctx.cred);
-  if (!as_caller.ok()) return Nfsstat3::kServerfault;
-  NodeHandle victim;
-  bool known = HandleOf(d.get(), buf.data(), &victim).ok();
-  if (unlinkat(d.get(), buf.data(), 0) != 0) {
-    s = Fail("remove", errno);
-  } else if (known) {
-    Forget(victim);
-  }
-  FillWcc(d, &res->dir_wcc);
-  return s;
+  return Unlink(ctx, dir, name, /*directory=*/false, res);
 }
 
 Status PosixLayer::RmDir(const RequestContext& ctx, const NodeHandle& dir, std::string_view name,
                          RemoveRes* res) {
+  return Unlink(ctx, dir, name, /*directory=*/true, res);
+}
+
+// REMOVE and RMDIR: unlinkat(2) with or without AT_REMOVEDIR, and the
+// victim's cached fds dropped so its handle answers STALE at once.
+Status PosixLayer::Unlink(const RequestContext& ctx, const NodeHandle& dir, std::string_view name,
+                          bool directory, RemoveRes* res) {
   Node d;
   Status s = ResolveDir(dir, &d);
   if (!s.ok()) return s;
@@ -254,9 +242,10 @@ Status PosixLayer::RmDir(const RequestContext& ctx, const NodeHandle& dir, std::
   if (!as_caller.ok()) return Nfsstat3::kServerfault;
   NodeHandle victim;
   bool known = HandleOf(d.get(), buf.data(), &victim).ok();
-  if (unlinkat(d.get(), buf.data(), AT_REMOVEDIR) != 0) {
+  if (unlinkat(d.get(), buf.data(), directory ? AT_REMOVEDIR : 0) != 0) {
     int err = errno;
-    s = Fail("rmdir", err == EEXIST ? ENOTEMPTY : err);
+    // Some file systems say EEXIST for a non-empty directory; NFS says NOTEMPTY.
+    s = directory ? Fail("rmdir", err == EEXIST ? ENOTEMPTY : err) : Fail("remove", err);
   } else if (known) {
     Forget(victim);
   }
