@@ -78,5 +78,5 @@ Mount it with the kernel's NFS client (needs an NFS-capable kernel, as root):
   without rpcbind:        mount -t nfs -o vers=3,proto=tcp,port=$port,mountport=$mount_port,mountproto=tcp,nolock localhost:/ /mnt
 Or look at it from user space with libnfs:
   nfs-ls '$url'
-  nfs-cat 'nfs://127.0.0.1/README.txt?version=3&nfsport=$port&mountport=$mount_port'
+  nfs-cat 'nfs://127.0.0.1//README.txt?version=3&nfsport=$port&mountport=$mount_port'   (export "/", then the file: two slashes)
 MSG
