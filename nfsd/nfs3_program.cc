@@ -63,8 +63,11 @@ rpc::DispatchStatus Nfs3Program::Dispatch(const rpc::CallInfo& call, XDR* args, 
   }
   if (call.proc == 0) return rpc::DispatchStatus::kSuccess;  // NULL: void in, void out
   if (ClaimsForeignUid(call)) {
-    spdlog::warn("nfs {} from {}: AUTH_SYS uid {} but the socket belongs to uid {}; refused",
-                 kProcs[call.proc].name, ClientName(call), call.sys.uid, call.peer->owner_uid);
+    spdlog::warn("nfs {} from {}: AUTH_SYS uid {} but the socket belongs to {}; refused",
+                 kProcs[call.proc].name, ClientName(call), call.sys.uid,
+                 call.peer->owner_uid >= 0
+                     ? fmt::format("uid {}", call.peer->owner_uid)
+                     : std::string("an unknown user (unreserved port, owner not found)"));
     return rpc::DispatchStatus::kAuthTooWeak;
   }
   std::shared_ptr<const ExportTable> table = exports_->Get();

@@ -27,7 +27,12 @@ Credentials SquashCredentials(const rpc::CallInfo& call, const ExportOptions& op
 bool ClaimsForeignUid(const rpc::CallInfo& call) {
   if (call.peer == nullptr || call.flavor != rpc::AuthFlavor::kSys) return false;
   const int64_t owner = call.peer->owner_uid;
-  return owner > 0 && static_cast<int64_t>(call.sys.uid) != owner;
+  if (owner == 0) return false;  // root's socket (the kernel client) speaks for everyone
+  if (owner > 0) return static_cast<int64_t>(call.sys.uid) != owner;
+  // Owner unknown (UDP has no connection to look up, or the lookup failed):
+  // only a reserved port, which only a privileged process can bind, vouches
+  // for the credentials.
+  return !call.peer->reserved_port();
 }
 
 }  // namespace loopfs::nfsd

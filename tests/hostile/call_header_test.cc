@@ -229,6 +229,16 @@ TEST_F(CallHeaderTest, ReplyMessagesAndGarbageAreSurvived) {
   EXPECT_FALSE(c->ReadReply(milliseconds(500)).has_value());
 }
 
+TEST_F(CallHeaderTest, UdpFromAnUnreservedPortCannotVouchForAuthSys) {
+  // Even on an insecure export: nobody can be asked who owns a UDP socket.
+  auto c = RawRpcClient::Connect({.port = server_->nfs_port(), .transport = Transport::kUdp});
+  ASSERT_NE(c, nullptr);
+  auto r = c->Call(Call(kNfsProgram, kNfsV3, kNfs3GetAttr), {});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->accepted);
+  EXPECT_EQ(r->auth_stat, kAuthTooWeak);
+}
+
 TEST_F(CallHeaderTest, ErrorClassesOverUdp) {
   auto r = Send(Call(kNfsProgram, 4, 0), {}, Transport::kUdp);
   ASSERT_TRUE(r.has_value());

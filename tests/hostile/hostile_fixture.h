@@ -26,13 +26,19 @@ class HostileTest : public SharedServerTest<Derived> {
     }
   }
 
+  // UDP callers use a reserved port: over UDP the server cannot look up who
+  // owns the client's socket, so only a reserved port vouches for AUTH_SYS.
   std::unique_ptr<RawRpcClient> Nfs(Transport t = Transport::kTcp) {
-    auto c = RawRpcClient::Connect({.port = Base::server_->nfs_port(), .transport = t});
+    auto c = RawRpcClient::Connect({.port = Base::server_->nfs_port(),
+                                    .transport = t,
+                                    .reserved_port = t == Transport::kUdp});
     EXPECT_NE(c, nullptr);
     return c;
   }
   std::unique_ptr<RawRpcClient> Mount(Transport t = Transport::kTcp) {
-    auto c = RawRpcClient::Connect({.port = Base::server_->mount_port(), .transport = t});
+    auto c = RawRpcClient::Connect({.port = Base::server_->mount_port(),
+                                    .transport = t,
+                                    .reserved_port = t == Transport::kUdp});
     EXPECT_NE(c, nullptr);
     return c;
   }

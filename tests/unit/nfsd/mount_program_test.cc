@@ -92,6 +92,7 @@ TEST_P(MountProgramTest, MntBelowAnExport) {
 TEST_P(MountProgramTest, MntFromAnUnreservedPortNeedsInsecure) {
   Caller user;
   user.port = 50000;
+  user.owner_uid = 0;  // root's socket, as libnfs run by root
   mountstat3 st;
   s().Mount("/", &st, user);
   EXPECT_EQ(st, MNT3ERR_ACCES);

@@ -199,6 +199,7 @@ TEST_P(Nfs3ErrorsTest, RootSquashAllSquashAndAuthNone) {
 TEST_P(Nfs3ErrorsTest, UnreservedPortIsTooWeakUnlessInsecure) {
   Caller user_port;
   user_port.port = 40000;
+  user_port.owner_uid = 0;  // root's socket, as libnfs run by root
   GETATTR3args a{Fh(root_)};
   auto bytes = testing::XdrEncode(xdr_GETATTR3args, &a);
   EXPECT_EQ(s().CallRaw(s().nfs(), 3, NFSPROC3_GETATTR, bytes, user_port).status,
@@ -234,6 +235,14 @@ TEST_P(Nfs3ErrorsTest, ForeignUidFromANonRootSocketIsTooWeak) {
   Caller root_socket = liar;
   root_socket.owner_uid = 0;
   EXPECT_EQ(s().CallRaw(s().nfs(), 3, NFSPROC3_GETATTR, bytes, root_socket).status,
+            rpc::DispatchStatus::kSuccess);
+  // Owner unknown (UDP): only a reserved port vouches for the credentials.
+  Caller unknown = liar;
+  unknown.owner_uid = -1;
+  EXPECT_EQ(s().CallRaw(s().nfs(), 3, NFSPROC3_GETATTR, bytes, unknown).status,
+            rpc::DispatchStatus::kAuthTooWeak);
+  unknown.port = 900;
+  EXPECT_EQ(s().CallRaw(s().nfs(), 3, NFSPROC3_GETATTR, bytes, unknown).status,
             rpc::DispatchStatus::kSuccess);
 }
 
