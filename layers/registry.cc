@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "layers/posix/posix_layer.h"
 
 namespace loopfs {
 
@@ -72,10 +71,6 @@ std::unique_ptr<Layer> LayerRegistry::BuildStack(const std::vector<LayerParams>&
     lower = std::move(layer);
   }
   return lower;
-}
-
-void RegisterBuiltinLayers(LayerRegistry& registry) {
-  registry.Register("posix", posix::PosixLayerFactory());
 }
 
 }  // namespace loopfs

@@ -64,7 +64,8 @@ class LayerRegistry {
   std::map<std::string, LayerFactory> factories_;
 };
 
-// Registers posix and the other layers compiled into loopfsd.
+// Registers posix and the other layers compiled into loopfsd (layers/builtin_layers.cc,
+// library loopfs_builtin_layers).
 void RegisterBuiltinLayers(LayerRegistry& registry);
 
 }  // namespace loopfs

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -41,6 +42,14 @@ struct NodeHandle {
   }
   bool operator==(const NodeHandle& o) const {
     return size == o.size && std::memcmp(data.data(), o.data.data(), size) == 0;
+  }
+};
+
+// For unordered containers keyed by handle (layer caches).
+struct NodeHandleHash {
+  size_t operator()(const NodeHandle& h) const {
+    return std::hash<std::string_view>()(
+        std::string_view(reinterpret_cast<const char*>(h.data.data()), h.size));
   }
 };
 

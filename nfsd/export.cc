@@ -133,6 +133,26 @@ std::shared_ptr<const ExportTable> ExportTable::Build(const std::vector<ExportCo
   return table;
 }
 
+std::shared_ptr<const ExportTable> ExportTable::Merge(
+    const ExportTable& base, const std::vector<std::shared_ptr<const Export>>& extra,
+    std::string* error) {
+  auto table = std::make_shared<ExportTable>(base);
+  for (const auto& e : extra) {
+    if (table->by_path_.count(e->path) != 0) {
+      *error = fmt::format("export path '{}' is already served", e->path);
+      return nullptr;
+    }
+    if (auto it = table->by_id_.find(e->id); it != table->by_id_.end()) {
+      *error = fmt::format("export '{}' gets id {}, which export '{}' already has", e->path, e->id,
+                           it->second->path);
+      return nullptr;
+    }
+    table->by_path_.emplace(e->path, e->id);
+    table->by_id_.emplace(e->id, e);
+  }
+  return table;
+}
+
 const Export* ExportTable::FindById(uint16_t id) const {
   auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : it->second.get();

@@ -76,6 +76,12 @@ class ExportTable {
                                                   const LayerRegistry& registry, std::string* error,
                                                   const ExportTable* previous = nullptr);
 
+  // base plus exports built elsewhere (attached at run time: `loopfs attach`).  nullptr
+  // and *error if one's path or id is taken.
+  static std::shared_ptr<const ExportTable> Merge(
+      const ExportTable& base, const std::vector<std::shared_ptr<const Export>>& extra,
+      std::string* error);
+
   // An empty table (serves nothing).
   ExportTable() = default;
 

@@ -262,13 +262,15 @@ std::optional<VaultConfig> CreateVaultConfig(std::string_view passphrase, const 
   return config;
 }
 
+bool DeriveSubkeys(const SecretKey& master, SecretKey* content, SecretKey* names) {
+  return HkdfSha256(master.bytes(), kHkdfInfoContent, content->bytes()) &&
+         HkdfSha256(master.bytes(), kHkdfInfoNames, names->bytes());
+}
+
 bool DeriveVaultKeys(const SecretKey& master, VaultKeys* keys) {
   SecretKey content;
   SecretKey names;
-  if (!HkdfSha256(master.bytes(), kHkdfInfoContent, content.bytes()) ||
-      !HkdfSha256(master.bytes(), kHkdfInfoNames, names.bytes())) {
-    return false;
-  }
+  if (!DeriveSubkeys(master, &content, &names)) return false;
   keys->content = Aes256Key::Create(content.bytes());
   keys->names = Aes256Key::Create(names.bytes());
   return keys->content != nullptr && keys->names != nullptr;

@@ -86,7 +86,10 @@ bool UnlockMasterKey(const VaultConfig& config, std::string_view passphrase, Sec
 std::optional<VaultConfig> CreateVaultConfig(std::string_view passphrase, const SecretKey& master,
                                              int log_n, std::string* error);
 
-// Derives the content and name keys from the master key.
+// The raw content and name keys (HKDF of the master key).
+bool DeriveSubkeys(const SecretKey& master, SecretKey* content, SecretKey* names);
+
+// Derives the content and name keys from the master key, ready for use.
 bool DeriveVaultKeys(const SecretKey& master, VaultKeys* keys);
 
 }  // namespace loopfs::encrypt

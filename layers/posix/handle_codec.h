@@ -36,11 +36,4 @@ bool EncodeHandle(const KernelHandle& kh, NodeHandle* out);
 // False if the bytes are not a handle this layer could have issued.
 bool DecodeHandle(const NodeHandle& in, KernelHandle* kh);
 
-struct NodeHandleHash {
-  size_t operator()(const NodeHandle& h) const {
-    return std::hash<std::string_view>()(
-        std::string_view(reinterpret_cast<const char*>(h.data.data()), h.size));
-  }
-};
-
 }  // namespace loopfs::posix

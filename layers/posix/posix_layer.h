@@ -63,7 +63,7 @@
 
 #include "layers/layer.h"
 #include "layers/posix/handle_codec.h"
-#include "layers/posix/lru_cache.h"
+#include "layers/lru_cache.h"
 #include "layers/posix/scoped_fd.h"
 #include "layers/registry.h"
 

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -143,7 +144,10 @@ void ControlServer::ServeClient(int fd) {
   }
   std::string line;
   while (ReadLine(fd, &line, kClientTimeoutMs)) {
-    if (!WriteAll(fd, Execute(line).dump() + "\n")) return;
+    const std::string reply = Execute(line).dump() + "\n";
+    // A request may carry a passphrase (attach): do not leave it in freed memory.
+    std::fill(line.begin(), line.end(), '\0');
+    if (!WriteAll(fd, reply)) return;
   }
 }
 

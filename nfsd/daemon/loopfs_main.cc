@@ -4,8 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
+#include "layers/encrypt/passphrase.h"
+#include "layers/encrypt/tools/encrypt_commands.h"
 #include "nfsd/daemon/control_server.h"
 
 namespace {
@@ -46,10 +49,36 @@ void PrintStats(const json& r) {
   fmt::print("(latencies are upper bounds of power-of-two buckets)\n");
 }
 
+struct AttachArgs {
+  std::string cipherdir;
+  std::string export_path;
+  loopfs::encrypt::PassphraseSource source;
+  std::vector<std::string> options;
+};
+
+bool MakeAttachRequest(const AttachArgs& a, json* request, std::string* error) {
+  std::string passphrase;
+  if (!loopfs::encrypt::ReadPassphrase(a.source, &passphrase, error)) return false;
+  const std::string dir = std::filesystem::absolute(a.cipherdir).lexically_normal().string();
+  *request = {{"cmd", "attach"},       {"cipherdir", dir},         {"export", a.export_path},
+              {"passphrase", passphrase}, {"options", a.options}};
+  loopfs::encrypt::WipeString(passphrase);
+  return true;
+}
+
+// The request may hold a passphrase: overwrite it before the memory is freed.
+void WipeRequest(json* request) {
+  if (auto it = request->find("passphrase"); it != request->end() && it->is_string()) {
+    loopfs::encrypt::WipeString(it->get_ref<std::string&>());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"loopfs: control a running loopfsd (status, statistics).  See loopfs(8)."};
+  CLI::App app{
+      "loopfs: control a running loopfsd (status, statistics, attach/detach of encrypted\n"
+      "directories) and manage vaults offline (encrypt).  See loopfs(8)."};
   std::string state_dir = "/var/lib/loopfs";
   std::string socket;
   bool as_json = false;
@@ -59,6 +88,26 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   auto* status = app.add_subcommand("status", "Exports, their layers and options, and clients");
   auto* stats = app.add_subcommand("stats", "Calls per procedure with latency percentiles");
+  loopfs::encrypt::EncryptCommands encrypt(app);  // offline: needs no control socket
+  AttachArgs attach_args;
+  auto* attach = app.add_subcommand(
+      "attach", "Serve an encrypted directory (gocryptfs format) as a new export of the running "
+                "loopfsd, until `loopfs detach`");
+  attach->add_option("CIPHERDIR", attach_args.cipherdir, "The vault's directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  attach->add_option("EXPORT", attach_args.export_path, "The export path clients mount, e.g. /secret")
+      ->required();
+  attach->add_option("--passfile", attach_args.source.passfile,
+                     "Read the passphrase from the first line of this file");
+  attach->add_option("--extpass", attach_args.source.extpass,
+                     "Run this shell command and read the passphrase from its output");
+  attach->add_option("-o,--option", attach_args.options,
+                     "Export option (ro, rw, root_squash, all_squash, insecure, ...); repeatable");
+  auto* detach = app.add_subcommand(
+      "detach", "Stop serving an attached export and wipe its keys");
+  std::string detach_path;
+  detach->add_option("EXPORT", detach_path, "The export path given to `loopfs attach`")->required();
   app.set_version_flag("--version", "loopfs 0.1.0");
   try {
     app.parse(argc, argv);
@@ -66,24 +115,45 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  if (encrypt.parsed()) return encrypt.Run();
   if (socket.empty()) socket = state_dir + "/control.sock";
 
   json request;
   if (status->parsed()) request = {{"cmd", "status"}};
   if (stats->parsed()) request = {{"cmd", "stats"}};
+  if (detach->parsed()) request = {{"cmd", "detach"}, {"export", detach_path}};
+  if (attach->parsed()) {
+    std::string error;
+    if (!attach_args.source.passfile.empty() && !attach_args.source.extpass.empty()) {
+      fmt::print(stderr, "loopfs: give --passfile or --extpass, not both\n");
+      return 2;
+    }
+    if (!MakeAttachRequest(attach_args, &request, &error)) {
+      fmt::print(stderr, "loopfs: {}\n", error);
+      return 2;
+    }
+  }
   json reply;
   try {
     reply = loopfs::daemon::ControlRequest(socket, request);
   } catch (const std::exception& e) {
+    WipeRequest(&request);
     fmt::print(stderr, "loopfs: {}\n", e.what());
     return 1;
   }
   if (!reply.value("ok", false)) {
+    WipeRequest(&request);
     fmt::print(stderr, "loopfs: {}\n", reply.value("error", std::string("request failed")));
     return 1;
   }
+  WipeRequest(&request);
   if (as_json) {
     std::cout << reply.dump(2) << "\n";
+  } else if (attach->parsed()) {
+    fmt::print("attached {} as {} (mount it with: mount -t nfs -o vers=3 localhost:{} DIR)\n",
+               attach_args.cipherdir, attach_args.export_path, attach_args.export_path);
+  } else if (detach->parsed()) {
+    fmt::print("detached {}\n", detach_path);
   } else if (status->parsed()) {
     PrintStatus(reply);
   } else {

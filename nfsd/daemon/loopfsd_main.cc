@@ -15,8 +15,10 @@
 
 #include "layers/plugin.h"
 #include "layers/registry.h"
+#include "nfsd/daemon/attach_commands.h"
 #include "nfsd/daemon/config.h"
 #include "nfsd/daemon/control_server.h"
+#include "nfsd/daemon/runtime_exports.h"
 #include "nfsd/daemon/status_commands.h"
 #include "nfsd/export.h"
 #include "nfsd/handle_key.h"
@@ -110,15 +112,17 @@ bool EnsureStateDir(const std::string& dir, std::string* error) {
 
 int Serve(const CommandLine& cl) {
   DaemonConfig config;
+  RuntimeExports exports(std::make_shared<nfsd::ExportTableHolder>());
   std::shared_ptr<const nfsd::ExportTable> table;
   try {
     config = BuildConfig(cl);
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     LoadPlugins(config.plugins);
     std::string error;
-    table = nfsd::ExportTable::Build(ToExportConfigs(config.exports), LayerRegistry::Global(),
-                                     &error);
-    if (!table) throw ConfigError(error);
+    if (!exports.Reload(ToExportConfigs(config.exports), LayerRegistry::Global(), &error)) {
+      throw ConfigError(error);
+    }
+    table = exports.holder()->Get();
   } catch (const ConfigError& e) {
     fmt::print(stderr, "loopfsd: {}\n", e.what());
     return kExitConfig;
@@ -141,9 +145,8 @@ int Serve(const CommandLine& cl) {
     spdlog::debug("PR_SET_IO_FLUSHER: {}", std::strerror(errno));
   }
 
-  auto exports = std::make_shared<nfsd::ExportTableHolder>(table);
-  nfsd::Nfs3Program nfs(exports, *key);
-  nfsd::MountProgram mount(exports, *key);
+  nfsd::Nfs3Program nfs(exports.holder(), *key);
+  nfsd::MountProgram mount(exports.holder(), *key);
   rpc::Dispatcher dispatcher;
   dispatcher.AddProgram(&nfs);
   dispatcher.AddProgram(&mount);
@@ -154,7 +157,9 @@ int Serve(const CommandLine& cl) {
   }
 
   ControlServer control;
-  RegisterStatusCommands(control, StatusSources{&server, &dispatcher, exports.get(), &mount});
+  RegisterStatusCommands(control,
+                         StatusSources{&server, &dispatcher, exports.holder().get(), &mount});
+  RegisterAttachCommands(control, &exports);
   if (!control.Start(config.control_socket_path(), &error)) {
     fmt::print(stderr, "loopfsd: {}\n", error);
     return 1;
@@ -184,11 +189,10 @@ int Serve(const CommandLine& cl) {
           DaemonConfig next = BuildConfig(cl);
           LoadPlugins(next.plugins);
           std::string err;
-          auto t = nfsd::ExportTable::Build(ToExportConfigs(next.exports),
-                                            LayerRegistry::Global(), &err, exports->Get().get());
-          if (!t) throw ConfigError(err);
-          exports->Swap(t);
-          spdlog::info("SIGHUP: reloaded {} exports", t->size());
+          if (!exports.Reload(ToExportConfigs(next.exports), LayerRegistry::Global(), &err)) {
+            throw ConfigError(err);
+          }
+          spdlog::info("SIGHUP: reloaded {} exports", exports.holder()->Get()->size());
         } catch (const std::exception& e) {
           spdlog::error("SIGHUP: keeping the old exports: {}", e.what());
         }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,18 +79,42 @@ class LoopfsdServer : public TestServer {
   bool Launch();
   bool Restart() override;
 
+  // Writes config_toml with its placeholders filled in; returns the file's path.
+  std::string WriteConfigFile();
+
   std::string bin_;
   int stdout_fd_ = -1;
 };
 
 }  // namespace
 
+std::string LoopfsdServer::WriteConfigFile() {
+  std::string text = config_.config_toml;
+  auto replace_all = [&text](const std::string& from, const std::string& to) {
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+  };
+  for (size_t i = 0; i < export_dirs_.size(); ++i) {
+    replace_all("@DIR" + std::to_string(i) + "@", export_dirs_[i].string());
+  }
+  replace_all("@WORK@", work_dir_.string());
+  const std::string path = (work_dir_ / "loopfs.toml").string();
+  std::ofstream(path) << text;
+  return path;
+}
+
 bool LoopfsdServer::Launch() {
   const ServerConfig& config = config_;
   std::vector<std::string> args = {bin_};
-  for (size_t i = 0; i < config.exports.size(); ++i) {
-    args.push_back("--export");
-    args.push_back(config.exports[i] + "=" + export_dirs_[i].string());
+  if (!config.config_toml.empty()) {
+    args.push_back("--config");
+    args.push_back(WriteConfigFile());
+  } else {
+    for (size_t i = 0; i < config.exports.size(); ++i) {
+      args.push_back("--export");
+      args.push_back(config.exports[i] + "=" + export_dirs_[i].string());
+    }
   }
   for (const auto& o : config.options) {
     args.push_back("--option");

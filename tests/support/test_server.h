@@ -23,6 +23,10 @@ struct ServerConfig {
   std::vector<std::string> options;
   // --max-record; 0 leaves the server's default.
   uint32_t max_record = 0;
+  // loopfsd only: a loopfs.toml(5) body to start with (--config) instead of one --export
+  // per directory.  "@DIR0@", "@DIR1@", ... stand for the export directories (one per
+  // `exports` entry), "@WORK@" for the server's work directory.
+  std::string config_toml;
 };
 
 // A ServerConfig from its parts.  (A function rather than designated
@@ -53,6 +57,8 @@ class TestServer {
   const std::string& export_path(size_t i = 0) const { return config_.exports.at(i); }
   const std::filesystem::path& work_dir() const { return work_dir_; }
 
+  // The server's process id (for signals).
+  pid_t pid() const { return pid_; }
   // True while the process runs.
   bool Alive();
   // SIGTERM, then waits; returns the exit status, or -1 if the process was

@@ -1,5 +1,7 @@
 #include "tests/unit/encrypt/vault_tree.h"
 
+#include "layers/encrypt/symlink_codec.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -220,35 +222,13 @@ std::string EncryptContent(const VaultKeys& keys, std::string_view plain,
 }
 
 bool DecryptSymlinkTarget(const VaultKeys& keys, std::string_view stored, std::string* target) {
-  uint8_t bin[LFENC_CIPHER_BLOCK_LEN];
-  size_t bin_len = 0;
-  if (lfenc_base64_decode(LFENC_BASE64_URL_RAW, stored.data(), stored.size(), bin, sizeof(bin),
-                          &bin_len) != LFENC_OK) {
-    return false;
-  }
-  uint8_t plain[LFENC_PLAIN_BLOCK_LEN];
-  size_t len = 0;
-  if (lfenc_block_open(Crypto(), keys.content->handle(), 0, nullptr, bin, bin_len, plain,
-                       sizeof(plain), &len) != LFENC_OK) {
-    return false;
-  }
-  target->assign(reinterpret_cast<const char*>(plain), len);
-  return true;
+  return encrypt::DecryptSymlinkTarget(keys, stored, target);
 }
 
 std::string EncryptSymlinkTarget(const VaultKeys& keys, std::string_view target) {
-  uint8_t bin[LFENC_CIPHER_BLOCK_LEN];
-  size_t bin_len = 0;
-  EXPECT_EQ(lfenc_block_seal(Crypto(), keys.content->handle(), 0, nullptr,
-                             reinterpret_cast<const uint8_t*>(target.data()), target.size(), bin,
-                             sizeof(bin), &bin_len),
-            LFENC_OK);
-  std::string out(lfenc_base64_encoded_len(LFENC_BASE64_URL_RAW, bin_len) + 1, '\0');
-  size_t len = 0;
-  EXPECT_EQ(lfenc_base64_encode(LFENC_BASE64_URL_RAW, bin, bin_len, out.data(), out.size(), &len),
-            LFENC_OK);
-  out.resize(len);
-  return out;
+  std::string stored;
+  EXPECT_TRUE(encrypt::EncryptSymlinkTarget(keys, target, &stored));
+  return stored;
 }
 
 std::string StoredName(const VaultKeys& keys, const uint8_t* diriv, std::string_view name,

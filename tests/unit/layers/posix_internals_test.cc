@@ -10,7 +10,7 @@
 #include <string>
 
 #include "layers/posix/handle_codec.h"
-#include "layers/posix/lru_cache.h"
+#include "layers/lru_cache.h"
 #include "layers/posix/scoped_fd.h"
 
 namespace loopfs::posix {

@@ -1,4 +1,5 @@
-// A bounded, sharded LRU map for the posix layer's caches of open fds.
+// A bounded, sharded LRU map: the posix layer's caches of open fds, the encrypt layer's
+// directory IVs.
 //
 // Shards (each with its own mutex) keep worker threads that touch different
 // handles from serialising on one lock; within a shard the least recently
@@ -14,7 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
-namespace loopfs::posix {
+namespace loopfs {
 
 template <typename Key, typename Value, typename Hash = std::hash<Key>, size_t kShards = 16>
 class ShardedLruCache {
@@ -91,4 +92,4 @@ class ShardedLruCache {
   std::array<Shard, kShards> shards_;
 };
 
-}  // namespace loopfs::posix
+}  // namespace loopfs

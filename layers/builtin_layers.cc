@@ -1,0 +1,14 @@
+// The layers compiled into loopfsd.  Kept apart from the registry so that loopfs_layers
+// (the API) does not depend on every layer built on it.
+#include "layers/encrypt/encrypt_layer.h"
+#include "layers/posix/posix_layer.h"
+#include "layers/registry.h"
+
+namespace loopfs {
+
+void RegisterBuiltinLayers(LayerRegistry& registry) {
+  registry.Register("posix", posix::PosixLayerFactory());
+  registry.Register("encrypt", encrypt::EncryptLayerFactory());
+}
+
+}  // namespace loopfs
