@@ -74,10 +74,17 @@ bench_cleanup() {
 # bench_start_loopfsd BINARY EXPORT_DIR STATE_DIR LOG
 # Sets LOOPFSD_PID, LOOPFSD_NFS_PORT, LOOPFSD_MOUNT_PORT.
 bench_start_loopfsd() {
-  local bin=$1 dir=$2 state=$3 log=$4 ready="$4.ready"
+  bench_launch_loopfsd "$1" "$3" "$4" --export "/=$2" --option no_root_squash --option insecure
+}
+
+# bench_launch_loopfsd BINARY STATE_DIR LOG ARGS...: loopfsd with ARGS naming its exports
+# (--export or --config), on ephemeral ports, without rpcbind.  Sets what
+# bench_start_loopfsd sets.
+bench_launch_loopfsd() {
+  local bin=$1 state=$2 log=$3 ready="$3.ready"
+  shift 3
   mkdir -p "$state"
-  "$bin" --export "/=$dir" --option no_root_squash --option insecure --port 0 \
-    --mount-port 0 --no-rpcbind --state-dir "$state" >"$ready" 2>"$log" &
+  "$bin" "$@" --port 0 --mount-port 0 --no-rpcbind --state-dir "$state" >"$ready" 2>"$log" &
   LOOPFSD_PID=$!
   BENCH_PIDS+=("$LOOPFSD_PID")
   local line=""

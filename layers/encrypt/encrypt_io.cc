@@ -261,7 +261,7 @@ Status EncryptLayer::FileIdForWrite(const RequestContext& ictx, const NodeHandle
 
 Status EncryptLayer::Write(const RequestContext& ctx, const NodeHandle& fh, uint64_t offset,
                            std::span<const uint8_t> data, StableHow stable, WriteRes* res) {
-  std::shared_lock lock(FileLock(fh));  // MUTATION
+  std::unique_lock lock(FileLock(fh));
   const RequestContext ictx = InternalContext(ctx);
   Attr before;
   if (Status st = lower()->GetAttr(ictx, fh, &before); !st.ok()) return st;

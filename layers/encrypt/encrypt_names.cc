@@ -362,7 +362,14 @@ Status EncryptLayer::Rename(const RequestContext& ctx, const NodeHandle& from_di
     return st;
   }
   const bool same_entry = from_dir == to_dir && from.disk_name == to.disk_name;
-  if (!same_entry) RemoveLongNameFile(ctx, from_dir, from);
+  if (!same_entry && from.is_long()) {
+    // Renaming one hard link of a file onto another does nothing (POSIX): the source name
+    // is still there and keeps its side file.
+    LookupRes still;
+    if (!lower()->Lookup(InternalContext(ctx), from_dir, from.disk_name, &still).ok()) {
+      RemoveLongNameFile(ctx, from_dir, from);
+    }
+  }
   return st;
 }
 

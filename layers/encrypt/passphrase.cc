@@ -144,10 +144,12 @@ bool RunExtpass(std::string_view command, double timeout_seconds, std::string* o
   if (pid == 0) {
     setpgid(0, 0);
     // loopfsd ignores SIGPIPE and blocks signals in its threads; the command gets defaults.
-    signal(SIGPIPE, SIG_DFL);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, nullptr);
     sigset_t none;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    pthread_sigmask(SIG_SETMASK, &none, nullptr);
     if (dup2(devnull, 0) < 0 || dup2(pipefd[1], 1) < 0) _exit(127);
     close_range(3, ~0U, 0);
     execve(argv[0], const_cast<char* const*>(argv), envp.data());

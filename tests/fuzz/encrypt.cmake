@@ -9,3 +9,7 @@ loopfs_add_fuzzer(NAME encrypt_name_decrypt
 loopfs_add_fuzzer(NAME encrypt_vault_config
                   SOURCES ${CMAKE_CURRENT_LIST_DIR}/encrypt_vault_config_fuzz.cc
                   LIBS loopfs_encrypt_core)
+# Corpus: tests/fuzz/corpus/encrypt_keyring/.
+loopfs_add_fuzzer(NAME encrypt_keyring
+                  SOURCES ${CMAKE_CURRENT_LIST_DIR}/encrypt_keyring_fuzz.cc
+                  LIBS loopfs_encrypt_core)

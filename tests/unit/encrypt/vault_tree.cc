@@ -85,7 +85,8 @@ void ReadCipherDir(const VaultKeys& keys, const std::string& cipher_dir, const s
       char target[8192];
       const ssize_t n = readlink(path.c_str(), target, sizeof(target));
       ASSERT_GT(n, 0);
-      ASSERT_TRUE(DecryptSymlinkTarget(keys, std::string_view(target, n), &out.data)) << path;
+      ASSERT_TRUE(testing::DecryptSymlinkTarget(keys, std::string_view(target, n), &out.data))
+          << path;
     } else {
       EXPECT_TRUE(DecryptContent(keys, ReadFileBytes(path), &out.data)) << "damaged " << path;
     }
