@@ -59,7 +59,7 @@ pass=$BENCH_WORK/passphrase
 echo "encrypt-bench passphrase" >"$pass"
 mkdir -p "$BENCH_WORK/enc/vault" "$BENCH_WORK/view"
 "$loopfs" encrypt init "$BENCH_WORK/enc/vault" --passfile "$pass" --scrypt-logn 12 >/dev/null
-gocryptfs -q -passfile "$pass" "$BENCH_WORK/enc/vault" "$BENCH_WORK/view"
+gocryptfs -q -nosyslog -passfile "$pass" "$BENCH_WORK/enc/vault" "$BENCH_WORK/view"
 "$bench" mktree --kind host --dir "$BENCH_WORK/view/bench-fixture" >/dev/null
 fusermount -u "$BENCH_WORK/view"
 cat >"$BENCH_WORK/encrypted.toml" <<CONF

@@ -156,7 +156,8 @@ echo "vm-bench: the VM run took $(( $(date +%s) - start )) s (run-vm exit $vm_rc
 grep '^RESULT ' "$out/run.log" > "$out/results.txt" || true
 grep '^INFO ' "$out/run.log" | sed 's/^INFO /# /' > "$out/table.txt" || true
 # The table: median over rounds per job and configuration; ratios of loopfsd to the other
-# NFS servers (tmpfs is the ceiling, not a competitor).
+# NFS servers and of the encrypted export to gocryptfs (tmpfs is the ceiling, not a
+# competitor).
 awk -v cfgs="${cfgs[*]}" -v jobs="${job_list[*]}" '
   function median(key,   n, i, j, t, v) {
     n = cnt[key]
@@ -169,20 +170,25 @@ awk -v cfgs="${cfgs[*]}" -v jobs="${job_list[*]}" '
   { key = $3 SUBSEP $4; val[key, ++cnt[key]] = $5 }
   END {
     nc = split(cfgs, c, " "); nj = split(jobs, jb, " ")
-    have_l = 0
-    for (i = 1; i <= nc; i++) if (c[i] == "loopfsd") have_l = 1
+    for (i = 1; i <= nc; i++) present[c[i]] = 1
+    # The comparisons that mean something, when both sides ran: loopfsd against the other
+    # servers, the encrypted export against gocryptfs (FUSE) and against plain loopfsd.
+    np = split("loopfsd:knfsd loopfsd:ganesha loopfsd_encrypt:gocryptfs loopfsd_encrypt:loopfsd", cand, " ")
     nr = 0
-    if (have_l) for (i = 1; i <= nc; i++) if (c[i] == "knfsd" || c[i] == "ganesha") r[++nr] = c[i]
+    for (i = 1; i <= np; i++) {
+      split(cand[i], ab, ":")
+      if (present[ab[1]] && present[ab[2]]) { ra[++nr] = ab[1]; r[nr] = ab[2] }
+    }
     line = "| job | unit |"; sep = "| --- | --- |"
     for (i = 1; i <= nc; i++) { line = line " " c[i] " |"; sep = sep " ---: |" }
-    for (i = 1; i <= nr; i++) { line = line " loopfsd/" r[i] " |"; sep = sep " ---: |" }
+    for (i = 1; i <= nr; i++) { line = line " " ra[i] "/" r[i] " |"; sep = sep " ---: |" }
     print line; print sep
     for (k = 1; k <= nj; k++) {
       unit = jb[k] ~ /^seq/ ? "MB/s" : (jb[k] ~ /^rand/ ? "IOPS" : "files/s")
       line = "| " jb[k] " | " unit " |"
       for (i = 1; i <= nc; i++) { m[c[i]] = median(jb[k] SUBSEP c[i]); line = line " " fmt(m[c[i]]) " |" }
       for (i = 1; i <= nr; i++) {
-        a = m["loopfsd"]; b = m[r[i]]
+        a = m[ra[i]]; b = m[r[i]]
         line = line " " ((a == "" || b == "" || b == 0) ? "-" : sprintf("%.2f", a / b)) " |"
       }
       print line

@@ -94,36 +94,90 @@ wait_pid_gone() {
 }
 
 # ---- loopfsd: the binary under test (vm-bench.sh passes it as LOOPFS_VM_LOOPFSD) -------------
-LOOPFSD_PID=""
-cfg_loopfsd_start() {
-  local log out
-  log=$(cfg_log loopfsd)
-  out=/run/loopfsd.ready
-  export_tmpfs loopfsd || return 1
-  mkdir -p /bench/loopfsd/state
-  echo "+ $LOOPFS_VM_LOOPFSD --export /=/bench/loopfsd/export ..." >> "$log"
-  "$LOOPFS_VM_LOOPFSD" --export /=/bench/loopfsd/export --option no_root_squash \
-    --port 2050 --mount-port 20050 --no-rpcbind --state-dir /bench/loopfsd/state \
-    > "$out" 2>> "$log" < /dev/null &
-  LOOPFSD_PID=$!
+declare -A LOOPFSD_PIDS=()
+# loopfsd_launch NAME NFS_PORT MOUNT_PORT ARGS...: loopfsd with ARGS naming its export,
+# waited for until ready, then mounted.
+loopfsd_launch() {
+  local name=$1 nfs_port=$2 mount_port=$3 log out pid
+  shift 3
+  log=$(cfg_log "$name")
+  out=/run/$name.ready
+  mkdir -p "/bench/$name/state"
+  echo "+ $LOOPFS_VM_LOOPFSD $* ..." >> "$log"
+  "$LOOPFS_VM_LOOPFSD" "$@" --port "$nfs_port" --mount-port "$mount_port" --no-rpcbind \
+    --state-dir "/bench/$name/state" > "$out" 2>> "$log" < /dev/null &
+  pid=$!
+  LOOPFSD_PIDS[$name]=$pid
   for _ in $(seq 1200); do
     grep -q '^loopfsd ready ' "$out" 2>/dev/null && break
-    kill -0 "$LOOPFSD_PID" 2>/dev/null || break
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   if ! grep -q '^loopfsd ready ' "$out"; then
-    echo "no 'loopfsd ready' line: $(kill -0 "$LOOPFSD_PID" 2>/dev/null && echo 'none in 120 s' || echo 'it exited')" >> "$log"
-    kill -9 "$LOOPFSD_PID" 2>/dev/null
+    echo "no 'loopfsd ready' line: $(kill -0 "$pid" 2>/dev/null && echo 'none in 120 s' || echo 'it exited')" >> "$log"
+    kill -9 "$pid" 2>/dev/null
     return 1
   fi
-  nfs_attach loopfsd 2050 20050 / 2>> "$log"
+  nfs_attach "$name" "$nfs_port" "$mount_port" / 2>> "$log"
 }
-cfg_loopfsd_stop() {
-  nfs_detach loopfsd
-  kill -TERM "$LOOPFSD_PID" 2>/dev/null
-  wait_pid_gone "$LOOPFSD_PID" 30 || { echo "loopfsd ignored SIGTERM for 30 s" >> "$(cfg_log loopfsd)"; kill -9 "$LOOPFSD_PID"; return 1; }
+loopfsd_stop() {
+  local pid=${LOOPFSD_PIDS[$1]:-}
+  nfs_detach "$1"
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null
+  wait_pid_gone "$pid" 30 || { echo "loopfsd ignored SIGTERM for 30 s" >> "$(cfg_log "$1")"; kill -9 "$pid"; return 1; }
 }
-cfg_loopfsd_alive() { kill -0 "$LOOPFSD_PID" 2>/dev/null; }
+
+cfg_loopfsd_start() {
+  export_tmpfs loopfsd || return 1
+  loopfsd_launch loopfsd 2050 20050 --export /=/bench/loopfsd/export --option no_root_squash
+}
+cfg_loopfsd_stop() { loopfsd_stop loopfsd; }
+cfg_loopfsd_alive() { kill -0 "${LOOPFSD_PIDS[loopfsd]:-}" 2>/dev/null; }
+
+# ---- loopfsd_encrypt: the same loopfsd serving a gocryptfs-format vault (issue 5) -----------
+# The vault is made by `loopfs encrypt init` (next to loopfsd in the build) on its tmpfs.
+cfg_loopfsd_encrypt_start() {
+  local name=loopfsd_encrypt dir=/bench/loopfsd_encrypt log
+  log=$(cfg_log $name)
+  export_tmpfs $name || return 1
+  echo "vm-bench vault passphrase" > $dir/pass
+  "$(dirname "$LOOPFS_VM_LOOPFSD")/loopfs" encrypt init $dir/export --passfile $dir/pass \
+    --scrypt-logn 10 > /dev/null 2>> "$log" || { echo "loopfs encrypt init failed" >> "$log"; return 1; }
+  cat > $dir/loopfs.toml <<CONF
+[[export]]
+path = "/"
+options = ["rw", "no_root_squash"]
+layers = [ { type = "encrypt", passfile = "$dir/pass" }, { type = "posix", root = "$dir/export" } ]
+CONF
+  loopfsd_launch $name 2052 20052 --config $dir/loopfs.toml
+}
+cfg_loopfsd_encrypt_stop() { loopfsd_stop loopfsd_encrypt; }
+cfg_loopfsd_encrypt_alive() { kill -0 "${LOOPFSD_PIDS[loopfsd_encrypt]:-}" 2>/dev/null; }
+
+# ---- gocryptfs: the same vault format through FUSE, what loopfs's encrypt layer replaces -----
+GOCRYPTFS_PID=""
+cfg_gocryptfs_start() {
+  local dir=/bench/gocryptfs log
+  log=$(cfg_log gocryptfs)
+  export_tmpfs gocryptfs || return 1
+  modprobe fuse >> "$log" 2>&1 || { echo "modprobe fuse failed" >> "$log"; return 1; }
+  echo "vm-bench vault passphrase" > $dir/pass
+  gocryptfs -init -q -scryptn 10 -passfile $dir/pass $dir/export >> "$log" 2>&1 || return 1
+  # -fg so the process is ours to watch; its mount is ready once mountpoint says so.
+  gocryptfs -fg -q -nosyslog -passfile $dir/pass $dir/export $dir/mnt >> "$log" 2>&1 &
+  GOCRYPTFS_PID=$!
+  for _ in $(seq 300); do mountpoint -q $dir/mnt && break; sleep 0.1; done
+  mountpoint -q $dir/mnt || { echo "gocryptfs did not mount in 30 s" >> "$log"; return 1; }
+  CFG_DIR[gocryptfs]=$dir/mnt
+  CFG_DIRECT[gocryptfs]=1
+}
+cfg_gocryptfs_stop() {
+  mountpoint -q /bench/gocryptfs/mnt && fusermount -u /bench/gocryptfs/mnt
+  wait_pid_gone "$GOCRYPTFS_PID" 30 || kill -9 "$GOCRYPTFS_PID" 2>/dev/null
+  return 0
+}
+cfg_gocryptfs_alive() { kill -0 "$GOCRYPTFS_PID" 2>/dev/null; }
 
 # ---- knfsd: the kernel's server, the reference for issue 4's VM targets ----------------------
 MOUNTD_PID=""

@@ -130,7 +130,21 @@ Status EncryptLayer::ReadLink(const RequestContext& ctx, const NodeHandle& fh, R
 
 Status EncryptLayer::Read(const RequestContext& ctx, const NodeHandle& fh, uint64_t offset,
                           std::span<uint8_t> buf, ReadRes* res) {
-  std::shared_lock lock(FileLock(fh));
+  {
+    std::shared_lock shared(FileLock(fh));
+    bool retry = false;
+    Status st = ReadLocked(ctx, fh, offset, buf, res, &retry);
+    if (!retry) return st;
+  }
+  // A block did not open: damage, or a whole-block write running beside us.  Alone with
+  // the file, a second look tells which.
+  std::unique_lock exclusive(FileLock(fh));
+  *res = ReadRes();
+  return ReadLocked(ctx, fh, offset, buf, res, nullptr);
+}
+
+Status EncryptLayer::ReadLocked(const RequestContext& ctx, const NodeHandle& fh, uint64_t offset,
+                                std::span<uint8_t> buf, ReadRes* res, bool* retry) {
   lfenc_span span{};
   if (buf.empty() || lfenc_span_of(offset, buf.size(), &span) != LFENC_OK) {
     // Nothing to read (or an offset no file reaches): the size decides eof.
@@ -188,6 +202,10 @@ Status EncryptLayer::Read(const RequestContext& ctx, const NodeHandle& fh, uint6
     size_t plain_len = 0;
     if (lfenc_block_open(&OpenSslCrypto(), keys().content->handle(), b, file_id, in, stored_len,
                          out, LFENC_PLAIN_BLOCK_LEN, &plain_len) != LFENC_OK) {
+      if (retry != nullptr) {
+        *retry = true;
+        return Nfsstat3::kIo;
+      }
       spdlog::error("encrypt {}: file (fileid {}) block {} does not authenticate (tampered, "
                     "moved or truncated)",
                     label(), res->attr ? res->attr->fileid : 0, b);
@@ -215,6 +233,13 @@ Status EncryptLayer::SealPatchedBlock(const RequestContext& ictx, const NodeHand
                                       size_t new_len, size_t patch_at,
                                       std::span<const uint8_t> patch, uint8_t* out,
                                       size_t* out_len) {
+  if (patch_at == 0 && patch.size() == new_len) {  // the common case: a whole block
+    return lfenc_block_seal(&OpenSslCrypto(), keys().content->handle(), block_no, file_id,
+                            patch.data(), new_len, out, LFENC_CIPHER_BLOCK_LEN,
+                            out_len) == LFENC_OK
+               ? Status::Ok()
+               : Status(Nfsstat3::kServerfault);
+  }
   uint8_t plain[LFENC_PLAIN_BLOCK_LEN];
   std::memset(plain, 0, sizeof plain);
   const bool keeps_old = old_len > 0 && (patch_at > 0 || patch_at + patch.size() < old_len);
@@ -261,7 +286,24 @@ Status EncryptLayer::FileIdForWrite(const RequestContext& ictx, const NodeHandle
 
 Status EncryptLayer::Write(const RequestContext& ctx, const NodeHandle& fh, uint64_t offset,
                            std::span<const uint8_t> data, StableHow stable, WriteRes* res) {
-  std::unique_lock lock(FileLock(fh));
+  {
+    // Whole aligned blocks of a file that has its header, with no partial last block to
+    // complete first, need nothing read and change no block another writer might patch:
+    // such writes (what a client's write-back mostly sends) run side by side.  Readers
+    // that race them may see a block half written and retry (see Read).
+    std::shared_lock shared(FileLock(fh));
+    bool needs_exclusive = false;
+    Status st = WriteLocked(ctx, fh, offset, data, stable, res, &needs_exclusive);
+    if (!needs_exclusive) return st;
+  }
+  std::unique_lock exclusive(FileLock(fh));
+  *res = WriteRes();
+  return WriteLocked(ctx, fh, offset, data, stable, res, nullptr);
+}
+
+Status EncryptLayer::WriteLocked(const RequestContext& ctx, const NodeHandle& fh,
+                                 uint64_t offset, std::span<const uint8_t> data,
+                                 StableHow stable, WriteRes* res, bool* needs_exclusive) {
   const RequestContext ictx = InternalContext(ctx);
   Attr before;
   if (Status st = lower()->GetAttr(ictx, fh, &before); !st.ok()) return st;
@@ -288,13 +330,21 @@ Status EncryptLayer::Write(const RequestContext& ctx, const NodeHandle& fh, uint
   if (end < offset || lfenc_span_of(offset, data.size(), &span) != LFENC_OK) {
     return Nfsstat3::kFbig;
   }
+  // Writing past a partial last block in a later block: complete it with zeros first.
+  const uint64_t last_block = lfenc_block_no(old_size);
+  const size_t last_len = lfenc_block_offset(old_size);
+  if (needs_exclusive != nullptr) {
+    const bool whole_blocks = lfenc_block_offset(offset) == 0 && lfenc_block_offset(end) == 0;
+    const bool pads = last_len != 0 && span.first_block > last_block;
+    if (before.size == 0 || !whole_blocks || pads) {
+      *needs_exclusive = true;
+      return Status::Ok();
+    }
+  }
   uint8_t file_id[LFENC_FILE_ID_LEN];
   std::optional<std::array<uint8_t, LFENC_HEADER_LEN>> header;
   if (Status st = FileIdForWrite(ictx, fh, before.size, file_id, &header); !st.ok()) return st;
 
-  // Writing past a partial last block in a later block: complete it with zeros first.
-  const uint64_t last_block = lfenc_block_no(old_size);
-  const size_t last_len = lfenc_block_offset(old_size);
   std::span<uint8_t> cipher = Scratch(span.cipher_len + LFENC_CIPHER_BLOCK_LEN);
   if (last_len != 0 && span.first_block > last_block) {
     size_t sealed = 0;

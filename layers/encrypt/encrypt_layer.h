@@ -14,11 +14,12 @@
 // Handles are the lower layer's, unchanged: an encrypted file has exactly one ciphertext
 // object, and the lower layer's handles already survive renames and restarts.
 //
-// Locking.  Reads and writes of one file are serialised against each other by a striped
-// reader/writer lock: a write re-seals whole blocks (a partial block is read, decrypted,
-// merged and sealed again), so a reader must never see half of that, and two writers to the
-// same block must not lose each other's bytes.  Different files hash to different stripes
-// (and collide harmlessly when they don't).
+// Locking.  A striped reader/writer lock per file (stripes by handle hash; files that
+// collide only wait for each other).  Writes that patch a partial block (read, decrypt,
+// merge, seal again), create the header, complete a partial last block or truncate take it
+// exclusively, so two writers never lose each other's bytes in one block.  Writes of whole
+// aligned blocks, and reads, share it; a read that meets a block it cannot open may have
+// met such a write half done, so it looks again alone before calling the block damaged.
 //
 // Who reads what.  Changes run under the caller's credentials, so the lower layer checks
 // them exactly as for a plain export.  The layer's own bookkeeping reads (a directory's IV,
@@ -137,6 +138,16 @@ class EncryptLayer final : public ForwardingLayer {
   // Creates the gocryptfs.diriv of a new directory; on failure the directory is removed.
   Status InitNewDirectory(const RequestContext& ctx, const NodeHandle& parent,
                           const StoredName& stored, const NodeHandle& dir);
+  // WRITE under the file's lock: exclusive when needs_exclusive is nullptr; else shared,
+  // and a write that needs the exclusive lock sets *needs_exclusive and changes nothing.
+  Status WriteLocked(const RequestContext& ctx, const NodeHandle& fh, uint64_t offset,
+                     std::span<const uint8_t> data, StableHow stable, WriteRes* res,
+                     bool* needs_exclusive);
+  // READ under the file's lock: exclusive when retry is nullptr; else shared, and a block
+  // that fails to open (damage, or a whole-block write beside us) sets *retry instead of
+  // being reported.
+  Status ReadLocked(const RequestContext& ctx, const NodeHandle& fh, uint64_t offset,
+                    std::span<uint8_t> buf, ReadRes* res, bool* retry);
   // Sets a regular file's plaintext size (SETATTR's size, under the file's lock).
   Status Truncate(const RequestContext& ctx, const NodeHandle& fh, uint64_t new_size,
                   const Attr& before);

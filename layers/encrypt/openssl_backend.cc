@@ -9,6 +9,7 @@
 
 #include <array>
 #include <climits>
+#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -168,13 +169,33 @@ int Random(uint8_t* out, size_t len) {
   return len <= INT_MAX && RAND_bytes(out, static_cast<int>(len)) == 1 ? 0 : -1;
 }
 
+// The core's random_bytes, which asks for 16 bytes per sealed block (a nonce) and per new
+// file (its id): both are public, written to disk in clear, and need only be unique.  One
+// RAND_bytes call costs about as much for 4 KiB as for 16 bytes (1.4 us; 0.37 s per GiB
+// written), so each thread draws 4 KiB at a time and hands it out in order, never twice.
+// Keys and IVs a caller keeps secret come from RandomBytes, straight from RAND_bytes.
+int PooledRandom(uint8_t* out, size_t len) {
+  constexpr size_t kPool = 4096;
+  thread_local std::array<uint8_t, kPool> pool;
+  thread_local size_t used = kPool;
+  if (len > kPool / 4) return Random(out, len);
+  if (kPool - used < len) {
+    if (Random(pool.data(), kPool) != 0) return -1;
+    used = 0;
+  }
+  std::memcpy(out, pool.data() + used, len);
+  std::memset(pool.data() + used, 0, len);  // handed out once
+  used += len;
+  return 0;
+}
+
 const lfenc_crypto kOpenSsl = {
     .aes256gcm_seal = GcmSeal,
     .aes256gcm_open = GcmOpen,
     .aes256_encrypt_blocks = EncryptBlocks,
     .aes256_decrypt_blocks = DecryptBlocks,
     .sha256 = Sha256,
-    .random_bytes = Random,
+    .random_bytes = PooledRandom,
 };
 
 }  // namespace
