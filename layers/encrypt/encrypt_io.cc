@@ -346,10 +346,19 @@ Status EncryptLayer::WriteLocked(const RequestContext& ctx, const NodeHandle& fh
   if (Status st = FileIdForWrite(ictx, fh, before.size, file_id, &header); !st.ok()) return st;
 
   std::span<uint8_t> cipher = Scratch(span.cipher_len + LFENC_CIPHER_BLOCK_LEN);
+  // The last block as it was, to put back if the write itself then fails (a write past what
+  // the file system takes answers FBIG only once the padding is done).
+  uint8_t old_last[LFENC_CIPHER_BLOCK_LEN];
+  size_t old_last_len = 0;
   if (last_len != 0 && span.first_block > last_block) {
+    ReadRes orr;
+    Status st = lower()->Read(ictx, fh, BlockCipherOffset(last_block),
+                              {old_last, last_len + LFENC_BLOCK_OVERHEAD}, &orr);
+    if (!st.ok()) return st;
+    old_last_len = orr.count;
     size_t sealed = 0;
-    Status st = SealPatchedBlock(ictx, fh, file_id, last_block, last_len, LFENC_PLAIN_BLOCK_LEN,
-                                 0, {}, cipher.data(), &sealed);
+    st = SealPatchedBlock(ictx, fh, file_id, last_block, last_len, LFENC_PLAIN_BLOCK_LEN, 0, {},
+                          cipher.data(), &sealed);
     WriteRes wr;
     if (st.ok()) {
       st = lower()->Write(ctx, fh, BlockCipherOffset(last_block), cipher.first(sealed), stable,
@@ -400,6 +409,16 @@ Status EncryptLayer::WriteLocked(const RequestContext& ctx, const NodeHandle& fh
   after_only.after = lower_res.wcc.after;
   ToPlainFileWcc(&after_only);
   res->wcc.after = after_only.after;
+  if (!st.ok() && old_last_len != 0) {
+    WriteRes undo;
+    SetAttrArgs size;
+    size.size = before.size;
+    Wcc ignored;
+    if (lower()->Write(ctx, fh, BlockCipherOffset(last_block), {old_last, old_last_len},
+                       StableHow::kFileSync, &undo).ok()) {
+      (void)lower()->SetAttr(ctx, fh, size, std::nullopt, &ignored);
+    }
+  }
   if (!st.ok()) return st;
   if (lower_res.count != pos) {
     spdlog::error("encrypt {}: short write to the ciphertext of fileid {} ({} of {} bytes)",
@@ -519,18 +538,37 @@ Status EncryptLayer::Truncate(const RequestContext& ctx, const NodeHandle& fh, u
   // blocks in between are holes.
   const uint64_t old_last = old_size == 0 ? 0 : lfenc_block_no(old_size - 1);
   const size_t old_last_len = static_cast<size_t>(old_size - old_last * LFENC_PLAIN_BLOCK_LEN);
+  // The old last block as it was, to put back if growing further fails (FBIG from the file
+  // system comes only once the old last block is complete).
+  uint8_t old_block[LFENC_CIPHER_BLOCK_LEN];
+  size_t old_block_len = 0;
   if (old_size > 0 && old_last_len < LFENC_PLAIN_BLOCK_LEN) {
     const size_t grown = old_last == new_last ? new_last_len : LFENC_PLAIN_BLOCK_LEN;
-    Status st = SealPatchedBlock(ictx, fh, file_id, old_last, old_last_len, grown, grown, {},
-                                 sealed, &sealed_len);
+    ReadRes orr;
+    Status st = lower()->Read(ictx, fh, BlockCipherOffset(old_last),
+                              {old_block, old_last_len + LFENC_BLOCK_OVERHEAD}, &orr);
+    old_block_len = orr.count;
+    if (st.ok()) {
+      st = SealPatchedBlock(ictx, fh, file_id, old_last, old_last_len, grown, grown, {}, sealed,
+                            &sealed_len);
+    }
     if (st.ok()) st = write_at(BlockCipherOffset(old_last), {sealed, sealed_len});
     if (!st.ok() || old_last == new_last) return st;
   }
-  if (new_last_len == LFENC_PLAIN_BLOCK_LEN) return set_cipher_size(new_cipher);  // a hole
+  auto undo_on_failure = [&](Status st) {
+    if (!st.ok() && old_block_len != 0 &&
+        write_at(BlockCipherOffset(old_last), {old_block, old_block_len}).ok()) {
+      (void)set_cipher_size(before.size);
+    }
+    return st;
+  };
+  if (new_last_len == LFENC_PLAIN_BLOCK_LEN) {  // a hole
+    return undo_on_failure(set_cipher_size(new_cipher));
+  }
   Status st = SealPatchedBlock(ictx, fh, file_id, new_last, 0, new_last_len, 0, {}, sealed,
                                &sealed_len);
   if (st.ok()) st = write_at(BlockCipherOffset(new_last), {sealed, sealed_len});
-  return st;
+  return undo_on_failure(st);
 }
 
 Status EncryptLayer::FsInfo(const RequestContext& ctx, const NodeHandle& fh, FsInfoRes* res) {

@@ -357,6 +357,17 @@ Status EncryptLayer::Rename(const RequestContext& ctx, const NodeHandle& from_di
   bool name_file_created = false;
   if (Status st = WriteLongNameFile(ctx, to_dir, to, &name_file_created); !st.ok()) return st;
   Status st = lower()->Rename(ctx, from_dir, from.disk_name, to_dir, to.disk_name, res);
+  if (st.code() == Nfsstat3::kNotempty) {
+    // Every directory of a vault holds its IV, so a target directory that is empty in
+    // plaintext is not empty below.  As gocryptfs does: remove the target (RMDIR knows about
+    // the IV, checks the caller's rights and refuses a really non-empty one) and try once
+    // more.  A long target name's side file goes with it, so it is written again.
+    RemoveRes removed;
+    if (RmDir(ctx, to_dir, to_name, &removed).ok() &&
+        WriteLongNameFile(ctx, to_dir, to, &name_file_created).ok()) {
+      st = lower()->Rename(ctx, from_dir, from.disk_name, to_dir, to.disk_name, res);
+    }
+  }
   if (!st.ok()) {
     if (name_file_created) RemoveLongNameFile(ctx, to_dir, to);
     return st;
