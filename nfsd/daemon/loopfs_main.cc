@@ -49,6 +49,24 @@ void PrintStats(const json& r) {
   fmt::print("(latencies are upper bounds of power-of-two buckets)\n");
 }
 
+void PrintAutomountStatus(const json& r) {
+  const auto& mounts = r["automounts"];
+  if (mounts.empty()) fmt::print("no automount exports\n");
+  for (const auto& m : mounts) {
+    fmt::print("{} (map {})\n", m.value("export", ""), m.value("map", ""));
+    fmt::print("  {:<24} {:<9} {:<8} {:<20} {:<20} {}\n", "KEY", "STATE", "TYPE", "ATTACHED",
+               "LAST USE", "LAST ERROR");
+    for (const auto& e : m["entries"]) {
+      auto time = [&](const char* k) {
+        return e[k].is_string() ? e[k].get<std::string>() : std::string("-");
+      };
+      fmt::print("  {:<24} {:<9} {:<8} {:<20} {:<20} {}\n", e.value("key", ""),
+                 e.value("state", ""), e.value("fstype", ""), time("attach_time"),
+                 time("last_use"), e.value("last_error", ""));
+    }
+  }
+}
+
 struct AttachArgs {
   std::string cipherdir;
   std::string export_path;
@@ -104,6 +122,10 @@ int main(int argc, char** argv) {
                      "Run this shell command and read the passphrase from its output");
   attach->add_option("-o,--option", attach_args.options,
                      "Export option (ro, rw, root_squash, all_squash, insecure, ...); repeatable");
+  auto* automount = app.add_subcommand("automount", "Automount exports");
+  automount->require_subcommand(1);
+  auto* automount_status = automount->add_subcommand(
+      "status", "Each automount export's entries: state, attach time, last use, last error");
   auto* detach = app.add_subcommand(
       "detach", "Stop serving an attached export and wipe its keys");
   std::string detach_path;
@@ -122,6 +144,7 @@ int main(int argc, char** argv) {
   if (status->parsed()) request = {{"cmd", "status"}};
   if (stats->parsed()) request = {{"cmd", "stats"}};
   if (detach->parsed()) request = {{"cmd", "detach"}, {"export", detach_path}};
+  if (automount_status->parsed()) request = {{"cmd", "automount-status"}};
   if (attach->parsed()) {
     std::string error;
     if (!attach_args.source.passfile.empty() && !attach_args.source.extpass.empty()) {
@@ -152,6 +175,8 @@ int main(int argc, char** argv) {
   } else if (attach->parsed()) {
     fmt::print("attached {} as {} (mount it with: mount -t nfs -o vers=3 localhost:{} DIR)\n",
                attach_args.cipherdir, attach_args.export_path, attach_args.export_path);
+  } else if (automount_status->parsed()) {
+    PrintAutomountStatus(reply);
   } else if (detach->parsed()) {
     fmt::print("detached {}\n", detach_path);
   } else if (status->parsed()) {

@@ -16,6 +16,7 @@
 #include "layers/plugin.h"
 #include "layers/registry.h"
 #include "nfsd/daemon/attach_commands.h"
+#include "nfsd/daemon/automount_commands.h"
 #include "nfsd/daemon/config.h"
 #include "nfsd/daemon/control_server.h"
 #include "nfsd/daemon/runtime_exports.h"
@@ -160,6 +161,7 @@ int Serve(const CommandLine& cl) {
   RegisterStatusCommands(control,
                          StatusSources{&server, &dispatcher, exports.holder().get(), &mount});
   RegisterAttachCommands(control, &exports);
+  RegisterAutomountCommands(control, exports.holder().get());
   if (!control.Start(config.control_socket_path(), &error)) {
     fmt::print(stderr, "loopfsd: {}\n", error);
     return 1;
@@ -192,6 +194,8 @@ int Serve(const CommandLine& cl) {
           if (!exports.Reload(ToExportConfigs(next.exports), LayerRegistry::Global(), &err)) {
             throw ConfigError(err);
           }
+          // Stacks the reload kept are the old layer instances: their maps reread here.
+          ReloadAutomountMaps(*exports.holder()->Get());
           spdlog::info("SIGHUP: reloaded {} exports", exports.holder()->Get()->size());
         } catch (const std::exception& e) {
           spdlog::error("SIGHUP: keeping the old exports: {}", e.what());
