@@ -140,6 +140,10 @@ class AutomountLayer final : public Layer {
   // Decodes fh; for entry handles, attaches and leases the entry.  kStale for keys that left
   // the map.
   loopfs::Status Enter(const RequestContext& ctx, const NodeHandle& fh, Target* target);
+  // Enter for a change in directory `dir`: kAcces (with the root's attributes in
+  // *dir_wcc) when dir is the automount directory itself.
+  loopfs::Status EnterToChange(const RequestContext& ctx, const NodeHandle& dir, Target* target,
+                               Wcc* dir_wcc);
   // The key a key id stands for, if this layer knows it.
   bool KeyOf(uint64_t key_id, std::string* key) const;
   // Attributes of the root and of an entry's directory while not attached.

@@ -255,6 +255,17 @@ loopfs::Status AutomountLayer::Commit(const RequestContext& ctx, const NodeHandl
   return st;
 }
 
+loopfs::Status AutomountLayer::EnterToChange(const RequestContext& ctx, const NodeHandle& dir,
+                                             Target* t, Wcc* dir_wcc) {
+  loopfs::Status st = Enter(ctx, dir, t);
+  if (!st.ok()) return st;
+  if (t->is_root()) {  // the automount directory's entries come from the map alone
+    dir_wcc->after = RootAttr();
+    return Nfsstat3::kAcces;
+  }
+  return st;
+}
+
 namespace {
 
 // The common part of CREATE, MKDIR, SYMLINK, MKNOD inside an entry.
@@ -272,12 +283,8 @@ loopfs::Status AutomountLayer::Create(const RequestContext& ctx, const NodeHandl
                                       const SetAttrArgs& args, const CreateVerifier& verf,
                                       CreateRes* res) {
   Target t;
-  loopfs::Status st = Enter(ctx, dir, &t);
+  loopfs::Status st = EnterToChange(ctx, dir, &t, &res->dir_wcc);
   if (!st.ok()) return st;
-  if (t.is_root()) {
-    res->dir_wcc.after = RootAttr();
-    return Nfsstat3::kAcces;
-  }
   return FinishCreate(t, t.layer()->Create(t.ctx, t.inner, name, mode, args, verf, res), res);
 }
 
@@ -285,12 +292,8 @@ loopfs::Status AutomountLayer::MkDir(const RequestContext& ctx, const NodeHandle
                                      std::string_view name, const SetAttrArgs& args,
                                      CreateRes* res) {
   Target t;
-  loopfs::Status st = Enter(ctx, dir, &t);
+  loopfs::Status st = EnterToChange(ctx, dir, &t, &res->dir_wcc);
   if (!st.ok()) return st;
-  if (t.is_root()) {
-    res->dir_wcc.after = RootAttr();
-    return Nfsstat3::kAcces;
-  }
   return FinishCreate(t, t.layer()->MkDir(t.ctx, t.inner, name, args, res), res);
 }
 
@@ -298,12 +301,8 @@ loopfs::Status AutomountLayer::SymLink(const RequestContext& ctx, const NodeHand
                                        std::string_view name, std::string_view target,
                                        const SetAttrArgs& args, CreateRes* res) {
   Target t;
-  loopfs::Status st = Enter(ctx, dir, &t);
+  loopfs::Status st = EnterToChange(ctx, dir, &t, &res->dir_wcc);
   if (!st.ok()) return st;
-  if (t.is_root()) {
-    res->dir_wcc.after = RootAttr();
-    return Nfsstat3::kAcces;
-  }
   return FinishCreate(t, t.layer()->SymLink(t.ctx, t.inner, name, target, args, res), res);
 }
 
@@ -311,12 +310,8 @@ loopfs::Status AutomountLayer::MkNod(const RequestContext& ctx, const NodeHandle
                                      std::string_view name, FileType type, const SetAttrArgs& args,
                                      uint32_t rdev_major, uint32_t rdev_minor, CreateRes* res) {
   Target t;
-  loopfs::Status st = Enter(ctx, dir, &t);
+  loopfs::Status st = EnterToChange(ctx, dir, &t, &res->dir_wcc);
   if (!st.ok()) return st;
-  if (t.is_root()) {
-    res->dir_wcc.after = RootAttr();
-    return Nfsstat3::kAcces;
-  }
   return FinishCreate(
       t, t.layer()->MkNod(t.ctx, t.inner, name, type, args, rdev_major, rdev_minor, res), res);
 }
@@ -324,12 +319,8 @@ loopfs::Status AutomountLayer::MkNod(const RequestContext& ctx, const NodeHandle
 loopfs::Status AutomountLayer::Remove(const RequestContext& ctx, const NodeHandle& dir,
                                       std::string_view name, RemoveRes* res) {
   Target t;
-  loopfs::Status st = Enter(ctx, dir, &t);
+  loopfs::Status st = EnterToChange(ctx, dir, &t, &res->dir_wcc);
   if (!st.ok()) return st;
-  if (t.is_root()) {
-    res->dir_wcc.after = RootAttr();
-    return Nfsstat3::kAcces;
-  }
   st = t.layer()->Remove(t.ctx, t.inner, name, res);
   t.Fix(&res->dir_wcc);
   return st;
@@ -338,12 +329,8 @@ loopfs::Status AutomountLayer::Remove(const RequestContext& ctx, const NodeHandl
 loopfs::Status AutomountLayer::RmDir(const RequestContext& ctx, const NodeHandle& dir,
                                      std::string_view name, RemoveRes* res) {
   Target t;
-  loopfs::Status st = Enter(ctx, dir, &t);
+  loopfs::Status st = EnterToChange(ctx, dir, &t, &res->dir_wcc);
   if (!st.ok()) return st;
-  if (t.is_root()) {
-    res->dir_wcc.after = RootAttr();
-    return Nfsstat3::kAcces;
-  }
   st = t.layer()->RmDir(t.ctx, t.inner, name, res);
   t.Fix(&res->dir_wcc);
   return st;
