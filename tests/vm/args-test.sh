@@ -27,6 +27,10 @@ expect_refused "unknown group" "$run_vm" --server knfsd --group 'no-such-group'
 expect_refused "group with a path" "$run_vm" --server knfsd --group ../../etc/passwd
 expect_refused "loopfsd without a binary" "$run_vm" --server loopfsd
 expect_refused "loopfsd binary missing" "$run_vm" --server loopfsd --loopfsd /nonexistent/loopfsd
+expect_refused "loopfsd-encrypt without a binary" "$run_vm" --server loopfsd-encrypt
+# /bin/true is executable but has no loopfs tool next to it.
+expect_refused "loopfsd-encrypt without the loopfs tool" "$run_vm" --server loopfsd-encrypt \
+  --loopfsd /bin/true
 expect_refused "timeout not a number" "$run_vm" --server knfsd --timeout 'ten; reboot'
 expect_refused "unknown export fs" "$run_vm" --server knfsd --export-fs btrfs
 expect_refused "only pattern with spaces" "$run_vm" --server knfsd --only 'a b'
@@ -35,6 +39,8 @@ expect_refused "only pattern with a quote" "$run_vm" --server knfsd --only "x'; 
 expect_refused "checker without arguments" "$checker"
 expect_refused "checker unknown option" "$checker" --frobnicate
 expect_refused "checker option without value" "$checker" --dir
+expect_refused "checker symlink-max not a number" "$checker" --dir /tmp --symlink-max 3k
+expect_refused "checker symlink-max too large" "$checker" --dir /tmp --symlink-max 4096
 expect_refused "checker stray argument" "$checker" --dir /tmp extra
 expect_refused "checker binary garbage argument" "$checker" $'\x01\xff\xfe'
 

@@ -5,11 +5,14 @@
 // Output, one line per check: "ok <id>" or "FAIL <id>: <what> expected <x> got <y>".
 // Exit status 0 when every check passed, 1 otherwise, 2 on usage errors.
 //
-// Usage: posix_check --dir DIR [--backing DIR] [--only SUBSTRING]
+// Usage: posix_check --dir DIR [--backing DIR] [--only SUBSTRING] [--symlink-max BYTES]
 //   --dir      an empty directory on the mount; the checker works below it.
 //   --backing  the same directory seen directly in the exported file system; when given,
 //              bulk set-up (the 10,000 readdir entries) is done there, which is far faster
 //              than 10,000 CREATEs over NFS under qemu TCG.
+//   --symlink-max  the longest symlink target the export stores (default 4095, PATH_MAX
+//              less one); below that, one byte more must fail with ENAMETOOLONG.  An
+//              encrypted export stores a longer, encoded target, so it holds less.
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -23,6 +26,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <functional>
@@ -42,6 +46,7 @@ constexpr int kReaddirEntries = 10000;
 std::string g_dir;
 std::string g_backing;
 std::string g_only;
+size_t g_symlink_max = 4095;
 int g_failures = 0;
 
 std::string ErrnoName(int err) {
@@ -322,7 +327,7 @@ void HardLinks() {
 void Symlinks() {
   Check c("symlinks");
   std::string d = Fresh("symlinks");
-  for (size_t len : {size_t{1}, size_t{100}, size_t{1023}, size_t{1024}, size_t{4095}}) {
+  for (size_t len : {size_t{1}, size_t{100}, size_t{1023}, size_t{1024}, g_symlink_max}) {
     std::string target(len, 't');
     for (size_t i = 63; i < len; i += 64) target[i] = '/';
     std::string l = d + "/l" + std::to_string(len);
@@ -338,6 +343,11 @@ void Symlinks() {
     struct stat st = Stat(l);
     if (!c.Expect(S_ISLNK(st.st_mode), "lstat type", "symlink", Octal(st.st_mode))) return;
     if (!c.Eq(static_cast<long long>(len), st.st_size, "lstat size")) return;
+  }
+  if (g_symlink_max < 4095) {
+    std::string too_long(g_symlink_max + 1, 't');
+    c.Err(symlink(too_long.c_str(), (d + "/too-long").c_str()), ENAMETOOLONG,
+          "symlink with a target one byte over --symlink-max");
   }
   WriteFile(d + "/real", "through");
   symlink("real", (d + "/rel").c_str());
@@ -765,8 +775,19 @@ int main(int argc, char** argv) {
       g_backing = argv[++i];
     } else if (i + 1 < argc && arg == "--only") {
       g_only = argv[++i];
+    } else if (i + 1 < argc && arg == "--symlink-max") {
+      char* end = nullptr;
+      const unsigned long v = std::strtoul(argv[++i], &end, 10);
+      // Above 1024 so that the fixed lengths below it stay in order and distinct.
+      if (*argv[i] == '\0' || *end != '\0' || v <= 1024 || v > 4095) {
+        std::fprintf(stderr, "posix_check: --symlink-max wants 1025..4095\n");
+        return 2;
+      }
+      g_symlink_max = v;
     } else {
-      std::fprintf(stderr, "usage: posix_check --dir DIR [--backing DIR] [--only SUBSTRING]\n");
+      std::fprintf(stderr,
+                   "usage: posix_check --dir DIR [--backing DIR] [--only SUBSTRING] "
+                   "[--symlink-max BYTES]\n");
       return 2;
     }
   }

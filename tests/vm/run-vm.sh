@@ -7,9 +7,10 @@
 # checker) is the host's own binary seen through the 9p share; the guest writes its log and
 # verdict to a second, writable 9p share (a host temp dir), which survives a guest panic.
 #
-# Usage: run-vm.sh [--server loopfsd|knfsd] [--loopfsd PATH] [--checker PATH]
+# Usage: run-vm.sh [--server loopfsd|loopfsd-encrypt|knfsd] [--loopfsd PATH] [--checker PATH]
 #                  [--group basic|load|restart]... [--only GLOB[,GLOB...]] [--timeout SEC]
-#                  [--keep] [--export-fs ext4|tmpfs]
+#                  [--keep] [--export-fs ext4|tmpfs] [--stage2 FILE]
+# --stage2: a guest script to run instead of guest/stage2.sh (bench/vm-bench.sh uses it).
 # Exit: 0 all scenarios passed (or failed only where KNOWN_DIFFERENCES.md says knfsd fails
 # too), 1 a scenario failed, 2 usage or set-up error, 124 the guest hit the time limit,
 # 77 not root (ctest: skipped).
@@ -26,12 +27,13 @@ only="*"
 limit=${LOOPFS_VM_TIMEOUT:-900}
 keep=${LOOPFS_VM_KEEP:-0}
 export_fs=ext4
+stage2=$here/guest/stage2.sh
 
 die() { echo "run-vm: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --server|--loopfsd|--checker|--group|--only|--timeout|--export-fs)
+    --server|--loopfsd|--checker|--group|--only|--timeout|--export-fs|--stage2)
       [ $# -ge 2 ] || die "$1 needs a value" ;;&
     --server) server=$2; shift 2 ;;
     --loopfsd) loopfsd=$2; shift 2 ;;
@@ -41,7 +43,8 @@ while [ $# -gt 0 ]; do
     --timeout) limit=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --export-fs) export_fs=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --stage2) stage2=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -52,12 +55,15 @@ done
 # Globs over scenario ids; the guest reads this back, so nothing else may pass.
 [[ "$only" =~ ^[][A-Za-z0-9_.*?,-]+$ ]] || die "--only takes comma-separated globs of [A-Za-z0-9_.*?-]"
 case "$server" in
-  loopfsd)
-    [ -n "$loopfsd" ] || die "--server loopfsd needs --loopfsd PATH"
+  loopfsd|loopfsd-encrypt)
+    [ -n "$loopfsd" ] || die "--server $server needs --loopfsd PATH"
     [ -x "$loopfsd" ] || die "loopfsd '$loopfsd' is not executable"
-    loopfsd=$(realpath "$loopfsd") ;;
+    loopfsd=$(realpath "$loopfsd")
+    # The guest makes its vault with the loopfs tool built next to loopfsd.
+    [ "$server" = loopfsd ] || [ -x "$(dirname "$loopfsd")/loopfs" ] ||
+      die "--server $server needs the loopfs tool next to loopfsd ($(dirname "$loopfsd")/loopfs)" ;;
   knfsd) ;;
-  *) die "--server must be loopfsd or knfsd" ;;
+  *) die "--server must be loopfsd, loopfsd-encrypt or knfsd" ;;
 esac
 if [ "$(id -u)" -ne 0 ]; then
   # ctest counts 77 as skipped: the suite needs root (packages, the kernel cache, qemu).
@@ -66,12 +72,18 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 [[ "$limit" =~ ^[0-9]+$ ]] || die "--timeout wants seconds"
 case "$export_fs" in ext4|tmpfs) ;; *) die "--export-fs must be ext4 or tmpfs" ;; esac
+# The guest finds it through the shared root, by a path on the kernel command line.
+[ -f "$stage2" ] || die "--stage2 '$stage2' is not a file"
+stage2=$(realpath "$stage2")
+case "$stage2" in *[[:space:]\"\']*) die "--stage2 path must not hold spaces or quotes" ;; esac
 
 # --- host packages --------------------------------------------------------------------------
 # nfs-common, rpcbind, fio, dbench and nfs-kernel-server are never run on the host: the guest
 # runs them from the shared root.
 pkgs=(qemu-system-x86 busybox-static cpio kmod nfs-common rpcbind fio dbench
       nfs-kernel-server e2fsprogs iproute2 util-linux g++)
+# The encrypted export's plaintext view in the guest is the real gocryptfs (FUSE).
+[ "$server" = loopfsd-encrypt ] && pkgs+=(gocryptfs fuse3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -177,7 +189,7 @@ timeout --kill-after=15 "$limit" qemu-system-x86_64 \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$work/results,mount_tag=results,security_model=none,multidevs=remap" \
   -drive "file=$work/disk.img,if=virtio,format=raw,cache=unsafe" \
-  -append "console=ttyS0 quiet panic=-1 loopfs_stage2=$here/guest/stage2.sh" &
+  -append "console=ttyS0 quiet panic=-1 loopfs_stage2=$stage2" &
 qpid=$!
 wait "$qpid"
 qrc=$?

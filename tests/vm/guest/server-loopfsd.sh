@@ -21,11 +21,18 @@ rpcbind_stop() {
 
 server_pid() { cat "$SERVER_PID_FILE" 2>/dev/null; }
 
+# loopfsd_args: sets LOOPFSD_ARGS, the daemon's command line without the rpcbind switch (the
+# one place a variant such as server-loopfsd-encrypt.sh changes what is served).
+loopfsd_args() {
+  LOOPFSD_ARGS=(--export "/=$EXPORT" --option no_root_squash --port "$NFS_PORT"
+                --mount-port "$MOUNT_PORT" --state-dir "$STATE_DIR")
+}
+
 # server_start [rpcbind|norpcbind]: start loopfsd on the fixed ports and wait for "ready".
 server_start() {
   local mode=${1:-rpcbind} args out pid ready="" i
-  args=(--export "/=$EXPORT" --option no_root_squash --port "$NFS_PORT"
-        --mount-port "$MOUNT_PORT" --state-dir "$STATE_DIR")
+  loopfsd_args
+  args=("${LOOPFSD_ARGS[@]}")
   if [ "$mode" = norpcbind ]; then
     rpcbind_stop
     args+=(--no-rpcbind)
