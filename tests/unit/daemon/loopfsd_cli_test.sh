@@ -27,6 +27,8 @@ grep -q "bad.toml:2.*server.nfs_prot" "$tmp/err" || fail "bad config message lac
 [ $? -eq 2 ] || fail "missing export directory should exit 2"
 
 mkdir -p "$tmp/export"
+echo "through the automounter" > "$tmp/export/file"
+printf 'docs -fstype=posix :%s\n' "$tmp/export" > "$tmp/auto.map"
 cat > "$tmp/good.toml" <<TOML
 [server]
 listen = ["127.0.0.1"]
@@ -37,6 +39,9 @@ state_dir = "$tmp/s"
 [[export]]
 path = "/"
 layers = [ { type = "posix", root = "$tmp/export" } ]
+[[export]]
+path = "/auto"
+layers = [ { type = "automount", map = "$tmp/auto.map", state = "$tmp/s/auto" } ]
 TOML
 "$loopfsd" --config "$tmp/good.toml" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -48,6 +53,17 @@ grep -Eq '^loopfsd ready nfs=[0-9]+ mount=[0-9]+$' "$tmp/out" || fail "no ready 
 grep -q "posix" "$tmp/status" || fail "status does not show the posix layer"
 "$loopfs" --state-dir "$tmp/s" --json stats | grep -q '"procedures"' || fail "stats"
 
+# An automount entry attaches on first use inside it, and `loopfs automount status` says so.
+"$loopfs" --state-dir "$tmp/s" automount status | grep -q "^/auto (map " ||
+  fail "automount status does not list /auto"
+if command -v nfs-cat > /dev/null; then
+  ports=$(sed -n 's/^loopfsd ready nfs=\([0-9]*\) mount=\([0-9]*\)$/nfsport=\1\&mountport=\2/p' "$tmp/out")
+  got=$(nfs-cat "nfs://127.0.0.1/auto/docs/file?$ports" 2>&1)
+  [ "$got" = "through the automounter" ] || fail "read through the automount entry: $got"
+  "$loopfs" --state-dir "$tmp/s" automount status | grep -Eq '^  docs +attached +posix' ||
+    fail "automount status does not show docs attached"
+fi
+
 # A reload with a broken file keeps serving; a good one is taken.
 printf 'garbage = = \n' > "$tmp/good.toml.new"
 cp "$tmp/good.toml" "$tmp/good.toml.bak"; cp "$tmp/good.toml.new" "$tmp/good.toml"
@@ -56,7 +72,7 @@ kill -0 $pid || fail "SIGHUP with a broken config killed loopfsd"
 grep -q "keeping the old exports" "$tmp/err" || fail "broken reload not logged"
 cp "$tmp/good.toml.bak" "$tmp/good.toml"
 kill -HUP $pid; sleep 0.5
-grep -q "reloaded 1 exports" "$tmp/err" || fail "reload not logged"
+grep -q "reloaded 2 exports" "$tmp/err" || fail "reload not logged"
 "$loopfs" --state-dir "$tmp/s" status >/dev/null || fail "status after reload"
 
 kill -TERM $pid
