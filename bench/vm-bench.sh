@@ -3,7 +3,8 @@
 # nfs-ganesha, all in one qemu guest on its loopback, each exporting its own tmpfs, with a
 # local tmpfs as the ceiling.  Boots the VM once (tests/vm/run-vm.sh --stage2), runs every job
 # on every configuration in turn, prints one table: job, a column per configuration, and the
-# ratios loopfsd/knfsd and loopfsd/ganesha.
+# ratios loopfsd/knfsd and loopfsd/ganesha (and, when they run, loopfsd_encrypt/gocryptfs and
+# loopfsd_encrypt/loopfsd: issue 5).
 #
 # Usage: bench/vm-bench.sh [--build-dir DIR] [--servers LIST] [--jobs LIST] [--quick]
 #                          [--size MIB] [--runtime S] [--files N]
